@@ -1,0 +1,129 @@
+"""The command line, thin: parse, call the core, print. Every CorridorError is caught once, in
+:func:`main`, and shown as a one-line (or one-block) message with exit status 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from corridor.errors import CorridorError, ScenarioError
+
+app = typer.Typer(
+    help="corridor: run a humanitarian transit corridor and prove what passed through it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scenario_app = typer.Typer(help="Check scenario files.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+#: Human-facing output goes to stderr, so that `--json` leaves stdout to the JSON alone.
+err = Console(stderr=True)
+
+DirOption = Annotated[Path, typer.Option("--dir", help="Data directory.")]
+
+
+def _default_scenario() -> Path:
+    from corridor.sim.scenario import default_scenario_path
+
+    return default_scenario_path()
+
+
+@app.command()
+def demo(
+    directory: DirOption = Path("corridor-data"),
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days to simulate.")] = 14,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 1,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario file (default: the built-in Lachin scenario).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Simulate the scenario into a fresh data directory, print a summary, then serve it."""
+    from corridor.demo import run_demo
+    from corridor.reports.text import render_summary
+
+    with Progress(
+        TextColumn("simulating (SIMULATED data)"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+    ) as progress:
+        task = progress.add_task("days", total=days)
+        result = run_demo(
+            directory,
+            scenario or _default_scenario(),
+            days=days,
+            seed=seed,
+            on_day=lambda done, _total: progress.update(task, completed=done),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(result.summary, sort_keys=True) + "\n")
+        sys.stdout.flush()
+    else:
+        Console().print(render_summary(result.summary))
+    if serve:
+        _serve(directory, host, port)
+
+
+@app.command()
+def serve(
+    directory: DirOption = Path("corridor-data"),
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+) -> None:
+    """Serve the web app over an existing data directory."""
+    _serve(directory, host, port)
+
+
+def _serve(directory: Path, host: str, port: int) -> None:
+    import uvicorn
+
+    from corridor.web.app import create_app_for_dir
+
+    application = create_app_for_dir(directory)
+    err.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@scenario_app.command("validate")
+def scenario_validate(file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")]) -> None:
+    """Check a scenario file and report every problem with its location."""
+    from corridor.sim.scenario import check_scenario
+
+    problems = check_scenario(file)
+    if problems:
+        raise ScenarioError(str(file), problems)
+    err.print(f"{file}: ok")
+
+
+def main() -> None:
+    """Entry point: run the app and turn corridor's errors into messages."""
+    try:
+        app(standalone_mode=False)
+    except CorridorError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,167 @@
+"""The one way into the store: verify, validate, dedupe, sequence and store, in one transaction.
+
+Real posts, the simulator and (later) the sync endpoint all call :meth:`Ingestor.ingest`. A batch
+is all or nothing: if any event is bad the whole batch is rejected with an error naming the event
+and the field, and the store and the log are left exactly as they were.
+
+Order of work, and why:
+
+1. Outside the write transaction, the CPU-heavy part: parse each entry, check it is canonical,
+   check its signature and the commitment to its private record, and validate its rules.
+2. Inside one write transaction (one writer): check each key was registered to the entry's post
+   and in force at the observed time; dedupe by event id against the store and within the batch
+   (same id and same bytes: acknowledged with the index it already has; same id, other bytes:
+   :class:`ConflictError`); give new entries the next contiguous log indices; insert the log
+   entries, the public rows and the private records. The commit makes them durable together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from corridor.errors import ConflictError, CorridorError, SignatureError, ValidationError
+from corridor.model.corridor import Corridor
+from corridor.model.events import PrivateRecord, format_time
+from corridor.model.signing import EntryType, SignedPassage
+from corridor.model.validation import DEFAULT_MAX_FUTURE, validate_entry
+from corridor.store import queries
+from corridor.store.engine import Store
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One event as a post submits it: the signed log entry and, at HQ, its private part."""
+
+    raw: bytes
+    private: PrivateRecord | None = None
+    salt: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The outcome for one submitted event: its log index, and whether it was already stored."""
+
+    event_id: str
+    log_index: int
+    duplicate: bool
+
+
+def _at(position: int, exc: CorridorError) -> CorridorError:
+    """The same error, with the event's position in the batch in front of its field."""
+    if isinstance(exc, ValidationError):
+        return type(exc)(f"events[{position}].{exc.field}", exc.reason)
+    return type(exc)(f"events[{position}]: {exc.message}")
+
+
+class Ingestor:
+    """Accepts batches of signed passage events into a store."""
+
+    def __init__(
+        self,
+        store: Store,
+        corridor: Corridor,
+        *,
+        clock: Clock = system_clock,
+        max_future: timedelta = DEFAULT_MAX_FUTURE,
+    ) -> None:
+        self.store = store
+        self.corridor = corridor
+        self.clock = clock
+        self.max_future = max_future
+
+    def _check(self, position: int, submission: Submission, now: datetime) -> SignedPassage:
+        try:
+            passage = SignedPassage.from_bytes(submission.raw)
+            passage.verify()
+            validate_entry(passage.entry, self.corridor, now, max_future=self.max_future)
+            if submission.private is not None:
+                if submission.salt is None:
+                    raise ValidationError("salt", "a private record needs its salt")
+                if submission.private.commitment(submission.salt) != passage.entry.private:
+                    raise ValidationError(
+                        "private", "the private record does not match the entry's commitment"
+                    )
+        except CorridorError as exc:
+            raise _at(position, exc) from exc
+        return passage
+
+    def ingest(self, batch: Sequence[Submission]) -> list[Accepted]:
+        """Store a batch of events, all or none. Returns one :class:`Accepted` per event."""
+        now = self.clock()
+        checked = [self._check(i, s, now) for i, s in enumerate(batch)]
+        received_at = format_time(now)
+        with self.store.write() as conn:
+            registry = queries.all_keys(conn)
+            by_key = {record.public_key: record for record in registry}
+            for position, passage in enumerate(checked):
+                self._check_key(position, passage, by_key)
+            ids = [str(p.entry.event_id) for p in checked]
+            stored = queries.existing_passages(conn, set(ids))
+            first_index = queries.log_size(conn)
+            new: list[queries.StoredPassage] = []
+            results: list[Accepted] = []
+            seen: dict[str, tuple[int, bytes]] = {}
+            for position, (event_id, passage, submission) in enumerate(
+                zip(ids, checked, batch, strict=True)
+            ):
+                earlier = stored.get(event_id) or seen.get(event_id)
+                if earlier is not None:
+                    index, raw = earlier
+                    if raw != passage.raw:
+                        raise ConflictError(
+                            f"events[{position}]: event {event_id} is already logged at index "
+                            f"{index} with different content; nothing was stored"
+                        )
+                    results.append(Accepted(event_id, index, duplicate=True))
+                    continue
+                index = first_index + len(new)
+                seen[event_id] = (index, passage.raw)
+                skew = int((now - passage.entry.observed_at).total_seconds())
+                new.append(
+                    queries.StoredPassage(
+                        passage.entry,
+                        passage.raw,
+                        received_at,
+                        skew,
+                        submission.private,
+                        submission.salt,
+                    )
+                )
+                results.append(Accepted(event_id, index, duplicate=False))
+            queries.append_log_entries(
+                conn, first_index, [(EntryType.PASSAGE.value, item.raw) for item in new]
+            )
+            queries.insert_passages(conn, first_index, new)
+        return results
+
+    def _check_key(
+        self, position: int, passage: SignedPassage, by_key: dict[bytes, queries.KeyRecord]
+    ) -> None:
+        entry = passage.entry
+        record = by_key.get(passage.public_key)
+        fingerprint = hashlib.sha256(passage.public_key).hexdigest()[:16]
+        if record is None or record.role != "post" or record.owner != entry.post:
+            raise SignatureError(
+                f"events[{position}]: key {fingerprint} is not a registered key of post "
+                f"{entry.post!r}"
+            )
+        observed = format_time(entry.observed_at)
+        if observed < record.valid_from:
+            raise SignatureError(
+                f"events[{position}]: key {fingerprint} of post {entry.post!r} is valid from "
+                f"{record.valid_from}; the event was observed earlier, at {observed}"
+            )
+        if record.revoked_at is not None and observed >= record.revoked_at:
+            raise SignatureError(
+                f"events[{position}]: key {fingerprint} of post {entry.post!r} was revoked at "
+                f"{record.revoked_at}; the event was observed after that, at {observed}"
+            )

@@ -1,0 +1,36 @@
+"""Private key files: one Ed25519 seed per file, base64, readable by its owner only."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+
+from corridor.errors import ConfigError
+from corridor.model.signing import SigningKey
+
+
+def write_key(path: Path, key: SigningKey) -> None:
+    """Write ``key`` to ``path`` with mode 0600, refusing to overwrite an existing key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
+    with os.fdopen(fd, "w") as handle:
+        handle.write(base64.b64encode(key.seed).decode("ascii") + "\n")
+
+
+def read_key(path: Path) -> SigningKey:
+    try:
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read key file {path}: {exc.strerror}") from exc
+    try:
+        seed = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError(f"{path} is not a key file (expected one base64 line)") from exc
+    if len(seed) != 32:
+        raise ConfigError(f"{path} holds {len(seed)} bytes, an Ed25519 seed is 32")
+    return SigningKey(seed)

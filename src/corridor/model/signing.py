@@ -1,0 +1,228 @@
+"""Ed25519 signatures over log entries, and the signed envelope the log stores.
+
+Every log entry is the canonical JSON of an envelope::
+
+    {"type": "passage", "body": {...public entry...}, "key": "<base64 public key>",
+     "sig": "<base64 signature>"}
+
+The signature covers ``b"corridor/<type>/v1\\n" + canonical(body)``: the prefix separates the
+domains, so a post's signature over a passage can never pass for a key registration or a bulletin.
+Verification uses libsodium (PyNaCl), the fastest Ed25519 verifier available to Python here
+(docs/performance.md compares it with OpenSSL).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import nacl.bindings
+import nacl.exceptions
+import nacl.signing
+
+from corridor.errors import EntryTooLargeError, SignatureError, ValidationError
+from corridor.model.canonical import canonical_json
+from corridor.model.events import PublicEntry
+
+#: A tlog entry is at most 65,535 bytes (entry bundles frame it with a uint16 length).
+MAX_ENTRY_BYTES = 65_535
+PUBLIC_KEY_BYTES = 32
+SIGNATURE_BYTES = 64
+
+
+class EntryType(StrEnum):
+    """Kinds of entry in the corridor log."""
+
+    PASSAGE = "passage"
+    KEY_REGISTRATION = "key_registration"
+    KEY_REVOCATION = "key_revocation"
+    BULLETIN = "bulletin"
+
+
+def signed_message(entry_type: EntryType, body_bytes: bytes) -> bytes:
+    """The bytes a signer signs for a body of the given type."""
+    return b"corridor/" + entry_type.value.encode() + b"/v1\n" + body_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """An Ed25519 private key (a post's, HQ's or the mission admin's)."""
+
+    seed: bytes
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(bytes(nacl.signing.SigningKey.generate()))
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
+
+    def sign(self, message: bytes) -> bytes:
+        return nacl.signing.SigningKey(self.seed).sign(message).signature
+
+    def signer(self) -> _CachedSigner:
+        """A signer that keeps the expanded key, for signing many entries."""
+        return _CachedSigner(nacl.signing.SigningKey(self.seed))
+
+
+class _CachedSigner:
+    def __init__(self, key: nacl.signing.SigningKey) -> None:
+        self._key = key
+        self.public_key = bytes(key.verify_key)
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message).signature
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Raise :class:`SignatureError` unless ``signature`` is ``public_key``'s over ``message``."""
+    try:
+        nacl.bindings.crypto_sign_open(signature + message, public_key)
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError) as exc:
+        raise SignatureError("signature does not verify for this entry and key") from exc
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: object, field: str, length: int | None = None) -> bytes:
+    if not isinstance(text, str):
+        raise ValidationError(field, "expected base64 text")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(field, "not valid base64") from exc
+    if length is not None and len(data) != length:
+        raise ValidationError(field, f"expected {length} bytes, got {len(data)}")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A signed log entry of any type. ``body`` is the parsed JSON body."""
+
+    type: EntryType
+    body: Mapping[str, Any]
+    public_key: bytes
+    signature: bytes
+    raw: bytes
+
+    @property
+    def body_bytes(self) -> bytes:
+        return canonical_json(self.body)
+
+    def verify(self) -> None:
+        """Check the signature (not whether the key was valid then: that is the registry's)."""
+        verify_signature(
+            self.public_key, signed_message(self.type, self.body_bytes), self.signature
+        )
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        """Parse a log entry; it must be canonical JSON of a known envelope type."""
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
+        try:
+            obj = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationError("entry", f"not JSON: {exc}") from exc
+        if not isinstance(obj, dict) or set(obj) != {"type", "body", "key", "sig"}:
+            raise ValidationError("entry", "expected an object with type, body, key and sig")
+        try:
+            entry_type = EntryType(obj["type"])
+        except ValueError as exc:
+            raise ValidationError("type", f"unknown entry type {obj['type']!r}") from exc
+        if not isinstance(obj["body"], dict):
+            raise ValidationError("body", "expected an object")
+        if canonical_json(obj) != raw:
+            raise ValidationError("entry", "not in RFC 8785 canonical form")
+        return cls(
+            type=entry_type,
+            body=obj["body"],
+            public_key=unb64(obj["key"], "key", PUBLIC_KEY_BYTES),
+            signature=unb64(obj["sig"], "sig", SIGNATURE_BYTES),
+            raw=raw,
+        )
+
+
+def seal(entry_type: EntryType, body_bytes: bytes, public_key: bytes, signature: bytes) -> bytes:
+    """Assemble canonical envelope bytes from an already canonical body.
+
+    Keys sort as body < key < sig < type, so the canonical form can be built by concatenation.
+    """
+    raw = b"".join(
+        (
+            b'{"body":',
+            body_bytes,
+            b',"key":"',
+            b64(public_key).encode(),
+            b'","sig":"',
+            b64(signature).encode(),
+            b'","type":"',
+            entry_type.value.encode(),
+            b'"}',
+        )
+    )
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
+    return raw
+
+
+def sign_body(entry_type: EntryType, body: Mapping[str, Any], key: SigningKey) -> bytes:
+    """Sign any JSON body and return the log entry bytes (used for registrations, bulletins)."""
+    body_bytes = canonical_json(body)
+    return seal(
+        entry_type, body_bytes, key.public_key, key.sign(signed_message(entry_type, body_bytes))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPassage:
+    """A public passage entry with its post's signature: one log entry."""
+
+    entry: PublicEntry
+    body: bytes
+    public_key: bytes
+    signature: bytes
+    raw: bytes
+
+    @classmethod
+    def sign(cls, entry: PublicEntry, signer: SigningKey | _CachedSigner) -> SignedPassage:
+        body = entry.canonical()
+        signature = signer.sign(signed_message(EntryType.PASSAGE, body))
+        raw = seal(EntryType.PASSAGE, body, signer.public_key, signature)
+        return cls(entry, body, signer.public_key, signature, raw)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> SignedPassage:
+        """Parse log entry bytes as a passage (signature not yet checked)."""
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
+        try:
+            obj = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationError("entry", f"not JSON: {exc}") from exc
+        if not isinstance(obj, dict) or set(obj) != {"type", "body", "key", "sig"}:
+            raise ValidationError("entry", "expected an object with type, body, key and sig")
+        if obj["type"] != EntryType.PASSAGE.value:
+            raise ValidationError("type", f"expected a passage, got {obj['type']!r}")
+        entry = PublicEntry.from_json(obj["body"])
+        public_key = unb64(obj["key"], "key", PUBLIC_KEY_BYTES)
+        signature = unb64(obj["sig"], "sig", SIGNATURE_BYTES)
+        body = entry.canonical()
+        if seal(EntryType.PASSAGE, body, public_key, signature) != raw:
+            raise ValidationError("entry", "not in RFC 8785 canonical form")
+        return cls(entry, body, public_key, signature, raw)
+
+    def verify(self) -> None:
+        """Raise :class:`SignatureError` unless the signature matches the entry and key."""
+        verify_signature(
+            self.public_key, signed_message(EntryType.PASSAGE, self.body), self.signature
+        )

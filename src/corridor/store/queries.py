@@ -1,0 +1,236 @@
+"""Queries over the store, each one small and named for what it answers.
+
+Writes take the :class:`~sqlalchemy.Connection` of an open write transaction
+(``Store.write()``); nothing here commits on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from corridor.model.events import PrivateRecord, PublicEntry, format_time
+from corridor.store.schema import (
+    cargo_lines,
+    keys,
+    log_entries,
+    passages,
+    private_records,
+    store_meta,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """A registered key and the time span it is valid for (``revoked_at`` None: still valid)."""
+
+    public_key: bytes
+    owner: str
+    role: str
+    valid_from: str
+    revoked_at: str | None
+
+    def valid_at(self, moment: str) -> bool:
+        """Whether the key was in force at ``moment`` (the log's time text, which sorts)."""
+        return self.valid_from <= moment and (self.revoked_at is None or moment < self.revoked_at)
+
+
+# -- the log -----------------------------------------------------------------------------------
+
+
+def log_size(conn: Connection) -> int:
+    """Number of entries sequenced so far (the next index to assign)."""
+    largest = conn.execute(select(func.max(log_entries.c.idx))).scalar()
+    return 0 if largest is None else int(largest) + 1
+
+
+def append_log_entries(
+    conn: Connection, first_index: int, rows: Sequence[tuple[str, bytes]]
+) -> None:
+    """Store entries at ``first_index``, ``first_index + 1``, ... (type, bytes)."""
+    if rows:
+        conn.execute(
+            log_entries.insert(),
+            [
+                {"idx": first_index + i, "type": entry_type, "entry": data}
+                for i, (entry_type, data) in enumerate(rows)
+            ],
+        )
+
+
+def log_entry(conn: Connection, index: int) -> bytes | None:
+    row = conn.execute(select(log_entries.c.entry).where(log_entries.c.idx == index)).first()
+    return None if row is None else bytes(row[0])
+
+
+def iter_log_entries(
+    conn: Connection, start: int = 0, stop: int | None = None, batch: int = 5000
+) -> Iterator[tuple[int, str, bytes]]:
+    """Yield (index, type, bytes) in log order, reading in batches."""
+    position = start
+    while stop is None or position < stop:
+        query = (
+            select(log_entries.c.idx, log_entries.c.type, log_entries.c.entry)
+            .where(log_entries.c.idx >= position)
+            .order_by(log_entries.c.idx)
+            .limit(batch if stop is None else min(batch, stop - position))
+        )
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        for idx, entry_type, data in rows:
+            yield int(idx), str(entry_type), bytes(data)
+        position = int(rows[-1][0]) + 1
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def insert_key(
+    conn: Connection,
+    public_key: bytes,
+    owner: str,
+    role: str,
+    valid_from: str,
+    log_index: int | None = None,
+) -> None:
+    conn.execute(
+        keys.insert().values(
+            public_key=public_key,
+            owner=owner,
+            role=role,
+            valid_from=valid_from,
+            revoked_at=None,
+            log_index=log_index,
+        )
+    )
+
+
+def revoke_key(conn: Connection, public_key: bytes, revoked_at: str) -> bool:
+    result = conn.execute(
+        keys.update()
+        .where(keys.c.public_key == public_key, keys.c.revoked_at.is_(None))
+        .values(revoked_at=revoked_at)
+    )
+    return result.rowcount == 1
+
+
+def all_keys(conn: Connection) -> list[KeyRecord]:
+    rows = conn.execute(
+        select(keys.c.public_key, keys.c.owner, keys.c.role, keys.c.valid_from, keys.c.revoked_at)
+    ).all()
+    return [KeyRecord(bytes(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+# -- passages ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPassage:
+    """A passage ready to store: its public entry, log bytes, and (optionally) private part."""
+
+    entry: PublicEntry
+    raw: bytes
+    received_at: str
+    skew_seconds: int
+    private: PrivateRecord | None = None
+    salt: bytes | None = None
+
+
+def existing_passages(conn: Connection, event_ids: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+    """For those ids already stored: id -> (log index, log entry bytes)."""
+    ids = list(event_ids)
+    found: dict[str, tuple[int, bytes]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            select(passages.c.event_id, passages.c.log_index, log_entries.c.entry)
+            .join(log_entries, log_entries.c.idx == passages.c.log_index)
+            .where(passages.c.event_id.in_(chunk))
+        ).all()
+        found.update({r[0]: (int(r[1]), bytes(r[2])) for r in rows})
+    return found
+
+
+def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPassage]) -> None:
+    """Insert public rows, cargo lines and private records for passages at consecutive indices."""
+    if not items:
+        return
+    public_rows: list[dict[str, Any]] = []
+    cargo_rows: list[dict[str, Any]] = []
+    private_rows: list[dict[str, Any]] = []
+    for offset, item in enumerate(items):
+        entry = item.entry
+        event_id = str(entry.event_id)
+        observed = format_time(entry.observed_at)
+        day = observed[:10]
+        people = entry.people
+        public_rows.append(
+            {
+                "event_id": event_id,
+                "log_index": first_index + offset,
+                "post": entry.post,
+                "observed_at": observed,
+                "day": day,
+                "kind": entry.kind.value,
+                "direction": entry.direction.value,
+                "vehicle_class": entry.vehicle_class.value,
+                "vehicle": entry.vehicle,
+                "residents": people.residents,
+                "returnees": people.returnees,
+                "crew": people.crew,
+                "other": people.other,
+                "cargo_kg": entry.cargo_kg,
+                "reason": None if entry.reason is None else entry.reason.value,
+                "convoy": entry.convoy,
+                "received_at": item.received_at,
+                "skew_seconds": item.skew_seconds,
+            }
+        )
+        cargo_rows.extend(
+            {
+                "event_id": event_id,
+                "line": n,
+                "category": line.category.value,
+                "kg": line.kg,
+                "day": day,
+                "kind": entry.kind.value,
+            }
+            for n, line in enumerate(entry.cargo)
+        )
+        if item.private is not None and item.salt is not None:
+            private_rows.append(
+                {
+                    "event_id": event_id,
+                    "salt": item.salt,
+                    "record": item.private.canonical().decode("utf-8"),
+                }
+            )
+    conn.execute(passages.insert(), public_rows)
+    if cargo_rows:
+        conn.execute(cargo_lines.insert(), cargo_rows)
+    if private_rows:
+        conn.execute(private_records.insert(), private_rows)
+
+
+def count_passages(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(passages)).scalar_one())
+
+
+# -- meta --------------------------------------------------------------------------------------
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    row = conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).first()
+    return None if row is None else str(row[0])
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    existing = get_meta(conn, key)
+    if existing is None:
+        conn.execute(store_meta.insert().values(key=key, value=value))
+    elif existing != value:
+        conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=value))

@@ -1,0 +1,102 @@
+"""The database schema (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Private and public data live in separate tables: ``private_records`` is the only table that holds
+personal data; everything else may be derived from the public log. Times are stored as the log's
+own text form (``2020-12-01T08:15:00Z``), which sorts correctly and reads the same everywhere.
+Migrations in ``store/migrations`` create these tables; ``tests/store/test_migrations.py`` checks
+that the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: One row per log entry, in log order. ``idx`` is contiguous from 0: the sequencer's invariant.
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("entry", LargeBinary, nullable=False),
+)
+
+#: Post, admin and log keys, and when each was valid. ``revoked_at`` is null while in force.
+keys = Table(
+    "keys",
+    metadata,
+    Column("public_key", LargeBinary(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("valid_from", String(20), nullable=False),
+    Column("revoked_at", String(20)),
+    Column("log_index", BigInteger),
+)
+
+#: The public projection of each passage, one row per event, for queries and counters.
+passages = Table(
+    "passages",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("log_index", BigInteger, ForeignKey("log_entries.idx"), nullable=False, unique=True),
+    Column("post", String(16), nullable=False),
+    Column("observed_at", String(20), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("vehicle_class", String(16), nullable=False),
+    Column("vehicle", String(64), nullable=False),
+    Column("residents", Integer, nullable=False),
+    Column("returnees", Integer, nullable=False),
+    Column("crew", Integer, nullable=False),
+    Column("other", Integer, nullable=False),
+    Column("cargo_kg", BigInteger, nullable=False),
+    Column("reason", String(32)),
+    Column("convoy", String(64)),
+    Column("received_at", String(20), nullable=False),
+    Column("skew_seconds", Integer, nullable=False, default=0),
+)
+Index("ix_passages_day", passages.c.day, passages.c.direction, passages.c.vehicle_class)
+Index("ix_passages_observed", passages.c.observed_at)
+
+cargo_lines = Table(
+    "cargo_lines",
+    metadata,
+    Column("event_id", String(36), ForeignKey("passages.event_id"), primary_key=True),
+    Column("line", Integer, primary_key=True, autoincrement=False),
+    Column("category", String(32), nullable=False),
+    Column("kg", BigInteger, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("kind", String(16), nullable=False),
+)
+Index("ix_cargo_day", cargo_lines.c.day, cargo_lines.c.category)
+
+#: Personal data. Deleting a row (and so its salt) erases the person: the public entry's
+#: commitment then reveals nothing (crypto-shredding).
+private_records = Table(
+    "private_records",
+    metadata,
+    Column("event_id", String(36), ForeignKey("passages.event_id"), primary_key=True),
+    Column("salt", LargeBinary(16), nullable=False),
+    Column("record", Text, nullable=False),
+)
+
+#: Small settings of this store (corridor id, log origin...), written once at set-up.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
