@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Vendor the dashboard's front-end libraries from the npm registry into the package, so that the
+# web app needs no CDN and works offline. Versions are pinned in scripts/package.json and locked
+# in scripts/package-lock.json; `npm ci` installs exactly those (integrity-checked) into a
+# temporary directory, and only the built files and their licences are copied into
+# src/corridor/web/static/vendor/. Run from anywhere: `make vendor` or `bash scripts/vendor-assets.sh`.
+# To upgrade: edit the versions in scripts/package.json, run `npm install --package-lock-only`
+# in scripts/, then this script, and commit the three together.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+vendor="$root/src/corridor/web/static/vendor"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cp "$here/package.json" "$work/"
+if [[ -f "$here/package-lock.json" ]]; then
+    cp "$here/package-lock.json" "$work/"
+    (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+else
+    (cd "$work" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+    cp "$work/package-lock.json" "$here/package-lock.json"
+fi
+
+modules="$work/node_modules"
+rm -rf "$vendor/leaflet" "$vendor/chartjs"
+mkdir -p "$vendor/leaflet/images" "$vendor/chartjs"
+
+cp "$modules/leaflet/dist/leaflet.js" "$modules/leaflet/dist/leaflet.css" "$vendor/leaflet/"
+cp "$modules/leaflet/dist/images/"*.png "$vendor/leaflet/images/"
+cp "$modules/leaflet/LICENSE" "$vendor/leaflet/LICENSE"
+
+cp "$modules/chart.js/dist/chart.umd.js" "$vendor/chartjs/"
+cp "$modules/chart.js/LICENSE.md" "$vendor/chartjs/LICENSE.md"
+
+# Record what was vendored, so a reviewer can check it against the registry.
+{
+    echo "Vendored by scripts/vendor-assets.sh from the npm registry; do not edit by hand."
+    for pkg in leaflet chart.js; do
+        node -e "const p=require('$modules/$pkg/package.json');console.log(p.name+' '+p.version+' ('+p.license+')')"
+    done
+} > "$vendor/VERSIONS.txt"
+
+echo "vendored into $vendor:"
+cat "$vendor/VERSIONS.txt"
