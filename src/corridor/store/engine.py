@@ -4,7 +4,9 @@ SQLite runs in WAL mode with ``synchronous=FULL`` so that a committed write surv
 and every write transaction starts with ``BEGIN IMMEDIATE`` under a process-wide lock: there is
 exactly one writer, and it never meets ``SQLITE_BUSY`` half-way through a transaction. Readers
 use their own connections and see the last committed state (WAL snapshot isolation).
-PostgreSQL (``postgresql://...``, through psycopg 3) needs none of this.
+On PostgreSQL (``postgresql://...``, through psycopg 3) several processes may share the
+database, so every write transaction first takes one transaction-scoped advisory lock: whichever
+process holds it is the sequencer, and log indices stay contiguous with no gap and no duplicate.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from corridor.errors import ConfigError
+
+#: The advisory lock key of the sequencer (any constant; "corridor" in ASCII, truncated).
+SEQUENCER_LOCK = 0x636F72726964
 
 
 def sqlite_url(path: Path) -> str:
@@ -78,6 +83,10 @@ class Store:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             try:
                 with conn.begin():
+                    if not self.is_sqlite:
+                        conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK}
+                        )
                     yield conn
             finally:
                 conn.close()

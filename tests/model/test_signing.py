@@ -1,0 +1,76 @@
+"""Signed entries: the round trip works, and any changed byte is rejected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corridor.errors import SignatureError, ValidationError
+from corridor.model.signing import (
+    EntryType,
+    Envelope,
+    SignedPassage,
+    SigningKey,
+    sign_body,
+)
+from tests.conftest import EntryFactory
+
+
+def test_round_trip(make_entry: EntryFactory, post_key: SigningKey) -> None:
+    signed = SignedPassage.sign(make_entry(), post_key)
+    parsed = SignedPassage.from_bytes(signed.raw)
+    parsed.verify()
+    assert parsed.entry == signed.entry
+    assert parsed.public_key == post_key.public_key
+    envelope = Envelope.from_bytes(signed.raw)
+    envelope.verify()
+    assert envelope.type is EntryType.PASSAGE
+
+
+def test_signatures_are_deterministic(make_entry: EntryFactory, post_key: SigningKey) -> None:
+    assert (
+        SignedPassage.sign(make_entry(), post_key).raw
+        == SignedPassage.sign(make_entry(), post_key).raw
+    )
+
+
+def test_every_changed_byte_is_rejected(make_entry: EntryFactory, post_key: SigningKey) -> None:
+    raw = SignedPassage.sign(make_entry(), post_key).raw
+    rejected = 0
+    for position in range(len(raw)):
+        tampered = bytearray(raw)
+        tampered[position] ^= 0x01
+        try:
+            SignedPassage.from_bytes(bytes(tampered)).verify()
+        except (SignatureError, ValidationError):
+            rejected += 1
+    assert rejected == len(raw)
+
+
+def test_a_signature_from_another_key_is_rejected(make_entry: EntryFactory) -> None:
+    one, other = SigningKey.generate(), SigningKey.generate()
+    signed = SignedPassage.sign(make_entry(), one)
+    # The same entry, claiming the other key but carrying the first key's signature.
+    obj = json.loads(SignedPassage.sign(make_entry(), other).raw)
+    obj["sig"] = json.loads(signed.raw)["sig"]
+    raw = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+    with pytest.raises(SignatureError, match="does not verify"):
+        SignedPassage.from_bytes(raw).verify()
+
+
+def test_signatures_do_not_cross_entry_types(post_key: SigningKey) -> None:
+    raw = sign_body(EntryType.BULLETIN, {"day": "2020-12-01"}, post_key)
+    obj = json.loads(raw)
+    obj["type"] = EntryType.KEY_REGISTRATION.value
+    swapped = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+    Envelope.from_bytes(raw).verify()
+    with pytest.raises(SignatureError):
+        Envelope.from_bytes(swapped).verify()
+
+
+def test_non_canonical_bytes_are_refused(make_entry: EntryFactory, post_key: SigningKey) -> None:
+    raw = SignedPassage.sign(make_entry(), post_key).raw
+    spaced = json.dumps(json.loads(raw), sort_keys=True).encode()
+    with pytest.raises(ValidationError, match="canonical"):
+        SignedPassage.from_bytes(spaced)
