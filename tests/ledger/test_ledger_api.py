@@ -1,0 +1,55 @@
+"""The public surface of corridor.ledger: every submodule's public name is re-exported, every
+public name has a docstring, and the package imports nothing above it."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import corridor.ledger as ledger
+
+MODULES = [
+    "checkpoint",
+    "cosignature",
+    "keys",
+    "merkle",
+    "note",
+    "proofs",
+    "tilehash",
+    "tiles",
+    "tlogproof",
+    "verify",
+]
+
+
+def test_all_is_unique_and_complete() -> None:
+    assert len(set(ledger.__all__)) == len(ledger.__all__)
+    for name in ledger.__all__:
+        assert hasattr(ledger, name), name
+    for module_name in MODULES:
+        module = importlib.import_module(f"corridor.ledger.{module_name}")
+        missing = set(module.__all__) - set(ledger.__all__)
+        assert not missing, f"{module_name} exports {missing} not re-exported"
+
+
+def test_public_names_have_docstrings() -> None:
+    for name in ledger.__all__:
+        obj = getattr(ledger, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert inspect.getdoc(obj), name
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and callable(member):
+                        assert inspect.getdoc(member), f"{name}.{attr}"
+
+
+def test_ledger_imports_no_project_code_above_it() -> None:
+    package = Path(ledger.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and "corridor" in node.module:
+                assert node.module.startswith(("corridor.ledger", "corridor.errors")), (
+                    f"{path.name} imports {node.module}"
+                )
