@@ -12,6 +12,7 @@ import pytest
 
 from corridor.errors import VerificationError
 from corridor.ledger.merkle import EMPTY_ROOT, leaf_hash
+from corridor.ledger.proofs import MemoryTree
 from corridor.ledger.verify import (
     verify_consistency,
     verify_inclusion,
@@ -115,3 +116,17 @@ def test_subtree_validity() -> None:
     verify_subtree_consistency(2, 2, 4, [], EMPTY_ROOT, root)
     with pytest.raises(VerificationError, match="smaller than subtree end"):
         verify_subtree_consistency(0, 4, 3, [], root, root)
+
+
+def test_subtree_consistency_at_the_right_edge() -> None:
+    """A subtree ending at the tree size needs one left sibling per right-child ancestor."""
+    tree = MemoryTree([leaf_hash(bytes([i])) for i in range(8)])
+    left4, left2 = tree.read_hashes([(2, 0)])[0], tree.read_hashes([(1, 2)])[0]
+    sub_4_8, sub_6_8 = tree.read_hashes([(2, 1)])[0], tree.read_hashes([(1, 3)])[0]
+    root = tree.root()
+    verify_subtree_consistency(4, 8, 8, [left4], sub_4_8, root)
+    verify_subtree_consistency(6, 8, 8, [left2, left4], sub_6_8, root)
+    with pytest.raises(VerificationError, match="has 1 hashes, want 2"):
+        verify_subtree_consistency(6, 8, 8, [left4], sub_6_8, root)
+    with pytest.raises(VerificationError, match="root mismatch"):
+        verify_subtree_consistency(6, 8, 8, [left4, left2], sub_6_8, root)
