@@ -78,39 +78,52 @@ class Ingestor:
         self.clock = clock
         self.max_future = max_future
 
-    def _check(self, position: int, submission: Submission, now: datetime) -> SignedPassage:
+    def _check(
+        self, position: int, submission: Submission, now: datetime
+    ) -> tuple[SignedPassage, bytes | None]:
+        """Parse, verify and validate one event; returns it with its canonical private record."""
+        private_record = None
         try:
             passage = SignedPassage.from_bytes(submission.raw)
             passage.verify()
-            validate_entry(passage.entry, self.corridor, now, max_future=self.max_future)
+            validate_entry(
+                passage.entry,
+                self.corridor,
+                now,
+                max_future=self.max_future,
+                entry_bytes=len(submission.raw),
+            )
             if submission.private is not None:
                 if submission.salt is None:
                     raise ValidationError("salt", "a private record needs its salt")
-                if submission.private.commitment(submission.salt) != passage.entry.private:
+                private_record = submission.private.canonical()
+                digest = hashlib.sha256(submission.salt + private_record).hexdigest()
+                if digest != passage.entry.private:
                     raise ValidationError(
                         "private", "the private record does not match the entry's commitment"
                     )
         except CorridorError as exc:
             raise _at(position, exc) from exc
-        return passage
+        return passage, private_record
 
     def ingest(self, batch: Sequence[Submission]) -> list[Accepted]:
         """Store a batch of events, all or none. Returns one :class:`Accepted` per event."""
         now = self.clock()
         checked = [self._check(i, s, now) for i, s in enumerate(batch)]
+        passages = [passage for passage, _ in checked]
         received_at = format_time(now)
         with self.store.write() as conn:
             registry = queries.all_keys(conn)
             by_key = {record.public_key: record for record in registry}
-            for position, passage in enumerate(checked):
+            for position, passage in enumerate(passages):
                 self._check_key(position, passage, by_key)
-            ids = [str(p.entry.event_id) for p in checked]
+            ids = [str(p.entry.event_id) for p in passages]
             stored = queries.existing_passages(conn, set(ids))
             first_index = queries.log_size(conn)
             new: list[queries.StoredPassage] = []
             results: list[Accepted] = []
             seen: dict[str, tuple[int, bytes]] = {}
-            for position, (event_id, passage, submission) in enumerate(
+            for position, (event_id, (passage, private_record), submission) in enumerate(
                 zip(ids, checked, batch, strict=True)
             ):
                 earlier = stored.get(event_id) or seen.get(event_id)
@@ -132,7 +145,7 @@ class Ingestor:
                         passage.raw,
                         received_at,
                         skew,
-                        submission.private,
+                        private_record,
                         submission.salt,
                     )
                 )

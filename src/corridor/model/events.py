@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -43,19 +44,22 @@ def format_time(moment: datetime) -> str:
     """Render a time as RFC 3339 UTC with whole seconds, the only form the log carries."""
     if moment.tzinfo is None:
         raise ValidationError("observed_at", "time must carry a time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def parse_time(text: object, field_name: str = "observed_at") -> datetime:
-    """Parse the log's time form (``2020-12-01T08:15:00Z``)."""
+    """Parse the log's time form (``2020-12-01T08:15:00Z``) and nothing else."""
     if not isinstance(text, str):
         raise ValidationError(field_name, f"expected a time string, got {type(text).__name__}")
+    problem = f"expected a UTC time like 2020-12-01T08:15:00Z, got {text!r}"
+    if len(text) != 20 or text[10] != "T" or text[19] != "Z":
+        raise ValidationError(field_name, problem)
     try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        moment = datetime.fromisoformat(text[:19])
     except ValueError as exc:
-        raise ValidationError(
-            field_name, f"expected a UTC time like 2020-12-01T08:15:00Z, got {text!r}"
-        ) from exc
+        raise ValidationError(field_name, problem) from exc
     return moment.replace(tzinfo=UTC)
 
 
@@ -67,7 +71,7 @@ class CargoLine:
     kg: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"category": self.category.value, "kg": self.kg}
+        return {"category": self.category, "kg": self.kg}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,12 @@ class PrivateRecord:
         )
 
     def canonical(self) -> bytes:
-        """RFC 8785 bytes of the record (free text may hold any character, so the full
-        implementation is used, not the fast path)."""
+        """RFC 8785 bytes of the record.
+
+        Values may be any text; keys are ours except in the manifest, so the fast encoder is
+        exact unless a manifest key is not ASCII (see :mod:`corridor.model.canonical`)."""
+        if all(key.isascii() for person in self.manifest for key in person):
+            return canonical_json_fast(self.to_json())
         return canonical_json(self.to_json())
 
     def commitment(self, salt: bytes) -> str:
@@ -167,13 +175,14 @@ class PublicEntry:
             "corridor": self.corridor,
             "post": self.post,
             "observed_at": format_time(self.observed_at),
-            "kind": self.kind.value,
-            "direction": self.direction.value,
-            "vehicle_class": self.vehicle_class.value,
+            # StrEnum members are str: the encoder writes their values without a lookup.
+            "kind": self.kind,
+            "direction": self.direction,
+            "vehicle_class": self.vehicle_class,
             "vehicle": self.vehicle,
             "people": self.people.to_json(),
             "cargo": [line.to_json() for line in self.cargo],
-            "reason": None if self.reason is None else self.reason.value,
+            "reason": self.reason,
             "convoy": self.convoy,
             "private": self.private,
         }
@@ -212,7 +221,7 @@ class PublicEntry:
         if convoy is not None and not isinstance(convoy, str):
             raise ValidationError("convoy", "expected a string or null")
         private = _str(obj, "private", "private")
-        if len(private) != 64 or any(c not in "0123456789abcdef" for c in private):
+        if _SHA256_HEX.fullmatch(private) is None:
             raise ValidationError("private", "expected 64 lower-case hex digits (a SHA-256)")
         return cls(
             event_id=event_id,
@@ -249,7 +258,9 @@ _ENTRY_KEYS = frozenset(
         "private",
     }
 )
-_PEOPLE_KEYS = tuple(c.value for c in PeopleCategory)
+_PEOPLE_KEYS = frozenset(c.value for c in PeopleCategory)
+_CARGO_KEYS = frozenset({"category", "kg"})
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _mapping(value: object, where: str) -> Mapping[str, Any]:
@@ -258,12 +269,10 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _known_keys(
-    obj: Mapping[str, Any], allowed: Sequence[str] | frozenset[str], where: str
-) -> None:
-    unknown = sorted(set(obj) - set(allowed))
+def _known_keys(obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    unknown = obj.keys() - allowed
     if unknown:
-        raise ValidationError(f"{where}.{unknown[0]}", "unknown field")
+        raise ValidationError(f"{where}.{sorted(unknown)[0]}", "unknown field")
 
 
 def _str(obj: Mapping[str, Any], key: str, where: str) -> str:
@@ -294,7 +303,7 @@ def _enum(kind: type[_E], value: object, where: str) -> _E:
 
 def _cargo_line(item: object, where: str) -> CargoLine:
     obj = _mapping(item, where)
-    _known_keys(obj, ("category", "kg"), where)
+    _known_keys(obj, _CARGO_KEYS, where)
     category = _enum(CargoCategory, obj.get("category"), f"{where}.category")
     if obj.get("kg") is None:
         raise MissingWeightError(f"{where}.kg", f"{category.value} cargo has no weight")

@@ -1,0 +1,116 @@
+"""Ingest of signed events into SQLite against bare Ed25519 verification, in the same run.
+
+Goal (issue #2): ingest at least 50% of the faster bare verify rate (libsodium or OpenSSL).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import nacl.bindings
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from benchmarks.common import Result, median_seconds
+from corridor.ingest import Ingestor, Submission
+from corridor.model.corridor import Corridor, Place, Post, PostKind, RouteVersion
+from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
+from corridor.model.signing import EntryType, SignedPassage, SigningKey, signed_message
+from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
+from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
+from corridor.store.engine import open_store, sqlite_url
+
+BATCH = 1000
+START = datetime(2020, 12, 1, tzinfo=UTC)
+
+CORRIDOR = Corridor(
+    id="bench",
+    names=("Benchmark corridor",),
+    width_m=5000,
+    endpoints=(Place(("A",), (46.4, 39.46)), Place(("B",), (46.75, 39.81))),
+    mandate_start=date(2020, 12, 1),
+    mandate_end=date(2023, 12, 1),
+    routes=(RouteVersion(1, date(2020, 12, 1), None, ((46.4, 39.46), (46.75, 39.81))),),
+    posts=(Post("P01", ("A gate",), (46.4, 39.46), PostKind.CHECKPOINT),),
+)
+
+
+def make_submissions(count: int, key: SigningKey) -> list[Submission]:
+    signer = key.signer()
+    private = PrivateRecord(plate="BENCH 0001", driver="Benchmark driver")
+    salt = b"\x01" * 16
+    out = []
+    for n in range(count):
+        entry = PublicEntry(
+            event_id=uuid.UUID(int=n + 1, version=4),
+            corridor="bench",
+            post="P01",
+            observed_at=START + timedelta(seconds=n),
+            kind=PassageKind.PASSED,
+            direction=Direction.INBOUND,
+            vehicle_class=VehicleClass.TRUCK,
+            vehicle=f"{n % 5000:032x}",
+            people=People(crew=2),
+            cargo=(CargoLine(CargoCategory.FOOD, 10_000 + n % 5000),),
+            private=private.commitment(salt),
+        )
+        out.append(Submission(SignedPassage.sign(entry, signer).raw, private, salt))
+    return out
+
+
+def run(count: int = 20_000) -> list[Result]:
+    key = SigningKey(b"\x02" * 32)
+    submissions = make_submissions(count, key)
+    parsed = [SignedPassage.from_bytes(s.raw) for s in submissions]
+    messages = [(signed_message(EntryType.PASSAGE, p.body), p.signature) for p in parsed]
+    public = key.public_key
+    openssl_key = Ed25519PublicKey.from_public_bytes(public)
+
+    def verify_sodium() -> None:
+        for message, signature in messages:
+            nacl.bindings.crypto_sign_open(signature + message, public)
+
+    def verify_openssl() -> None:
+        for message, signature in messages:
+            openssl_key.verify(signature, message)
+
+    def ingest() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_store(sqlite_url(Path(tmp) / "bench.db"))
+            admin = SigningKey(b"\x03" * 32)
+            register_key(store, "bench", admin, "admin", ROLE_ADMIN, admin.public_key, START)
+            register_key(store, "bench", admin, "P01", ROLE_POST, public, START)
+            ingestor = Ingestor(store, CORRIDOR, clock=lambda: START + timedelta(days=365))
+            for i in range(0, count, BATCH):
+                ingestor.ingest(submissions[i : i + BATCH])
+            store.dispose()
+
+    sodium = count / median_seconds(verify_sodium)
+    openssl = count / median_seconds(verify_openssl)
+    ingest_rate = count / median_seconds(ingest)
+    fastest = max(sodium, openssl)
+    ratio = ingest_rate / fastest
+    return [
+        Result(
+            name="Ingest: signed events into SQLite vs bare Ed25519 verify (one core)",
+            figures={
+                "events": f"{count:,}, batches of {BATCH:,}",
+                "bare verify, libsodium (PyNaCl)": f"{sodium:,.0f} signatures/s",
+                "bare verify, OpenSSL (cryptography)": f"{openssl:,.0f} signatures/s",
+                "ingest (parse, verify, validate, dedupe, sequence, store)": (
+                    f"{ingest_rate:,.0f} events/s"
+                ),
+                "ingest / fastest bare verify": f"{ratio:.0%}",
+            },
+            goal="ingest >= 50% of the faster bare verify rate",
+            met=ratio >= 0.5,
+            notes=["Medians of 3 runs; each ingest run starts from an empty SQLite store."],
+        )
+    ]
+
+
+if __name__ == "__main__":
+    for result in run():
+        print(result)
