@@ -122,7 +122,7 @@ def _analyse(path: str | Path) -> Scenario:
     problems.extend(check_sections(sections))
     if problems:
         located = sorted(
-            {(document.position(p.loc), document.format(p)) for p in problems},
+            {(p.at or document.position(p.loc), document.format(p)) for p in problems},
         )
         raise ScenarioError(document.name, [text for _, text in located])
     return _build(sections, document)

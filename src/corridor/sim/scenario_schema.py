@@ -138,10 +138,10 @@ def validate_sections(data: Any) -> tuple[Sections, list[Problem]]:
     """Validate each top-level section of ``data``; every structural problem, with its path."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        problems.append(
-            Problem((), "a scenario is a mapping with corridor, routes, posts, traffic")
-        )
-        data = {}
+        # Nothing else can be checked; listing every missing section would only bury this.
+        problem = Problem((), "a scenario is a mapping with corridor, routes, posts, traffic")
+        empty = Sections({}, [], [], {}, [], None, frozenset(), frozenset())
+        return empty, [problem]
     for key in data:
         if key not in _REQUIRED and key not in _OPTIONAL:
             allowed = ", ".join(_REQUIRED + _OPTIONAL)
@@ -249,7 +249,8 @@ def _from_pydantic(prefix: Loc, exc: PydanticValidationError) -> list[Problem]:
         loc: Loc = (*prefix, *error["loc"])
         kind = error["type"]
         if kind == "missing":
-            message = "required field is missing"
+            # a missing key of a mapping, or a missing item of a fixed-length list (a point)
+            message = "required field is missing" if isinstance(loc[-1], str) else "item is missing"
         elif kind == "extra_forbidden":
             message = "unknown field"
         else:

@@ -26,6 +26,7 @@ class Problem:
 
     loc: Loc
     message: str
+    at: tuple[int, int] | None = None  # (line, column) when ``loc`` alone cannot tell
 
 
 def where(loc: Sequence[str | int]) -> str:
@@ -62,7 +63,7 @@ class YamlDocument:
 
     def format(self, problem: Problem) -> str:
         """``FILE:LINE:COL: where: message``."""
-        line, col = self.position(problem.loc)
+        line, col = problem.at or self.position(problem.loc)
         return f"{self.name}:{line}:{col}: {where(problem.loc)}: {problem.message}"
 
     def duplicate_keys(self) -> list[Problem]:
@@ -93,6 +94,8 @@ def _find_duplicates(node: yaml.Node, loc: Loc, out: list[Problem]) -> None:
                     Problem(
                         (*loc, key),
                         f"key given twice (first on line {seen[key]}); YAML keeps only the last",
+                        # loc alone would find the first occurrence; point at this one
+                        at=(key_node.start_mark.line + 1, key_node.start_mark.column + 1),
                     )
                 )
             else:
