@@ -274,7 +274,8 @@ def _check_traffic(
     for key in ("inbound_entry_post", "outbound_entry_post"):
         if key in t:
             _check_post_ref(t[key], ("traffic", key), known_ids, posts, out, checkpoint=True)
-    if t.get("inbound_entry_post", 0) == t.get("outbound_entry_post", 1):
+    inbound, outbound = t.get("inbound_entry_post"), t.get("outbound_entry_post")
+    if inbound is not None and inbound == outbound:
         out.append(
             Problem(("traffic", "outbound_entry_post"), "must differ from inbound_entry_post")
         )
