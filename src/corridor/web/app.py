@@ -1,0 +1,98 @@
+"""Build the web app: API routers, the dashboard, static files, error mapping, headers.
+
+::
+
+    create_app(store, scenario)        an app over an open store (tests, embedding)
+    create_app_for_dir(directory)      an app over a data directory (`corridor serve`)
+
+Errors: every :class:`~corridor.errors.CorridorError` becomes ``{"error": <class name>,
+"message": <text>}`` with the error's HTTP status; a request that fails parameter validation
+answers the same shape with 422. The OpenAPI document is at ``/api/v1/openapi.json``; the
+interactive Swagger and ReDoc pages are off because they load from a CDN.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from corridor import __version__
+from corridor.datadir import DataDir
+from corridor.errors import ConfigError, CorridorError
+from corridor.sim.scenario import Scenario
+from corridor.store.engine import Store
+from corridor.web import api, pages
+from corridor.web.context import WebContext
+from corridor.web.security import SecurityHeaders
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Environment variable naming the database when it is not the data directory's SQLite file.
+DATABASE_URL_ENV = "CORRIDOR_DATABASE_URL"
+
+
+def _error(status: int, kind: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": kind, "message": message}, status_code=status)
+
+
+async def _corridor_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CorridorError)
+    return _error(exc.status_code, type(exc).__name__, str(exc))
+
+
+async def _request_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    ]
+    return _error(422, "ValidationError", "; ".join(problems))
+
+
+def create_app(
+    store: Store, scenario: Scenario, *, simulated: bool = True, log_dir: Path | None = None
+) -> FastAPI:
+    """The web app over ``store`` for ``scenario``'s corridor.
+
+    ``simulated`` puts the SIMULATED label on the page and a ``simulated`` flag in every figure.
+    ``log_dir``, when it is a directory, is served as the public log under ``/log/``.
+    """
+    corridor = scenario.corridor
+    app = FastAPI(
+        title=f"corridor API: {corridor.label}",
+        version=__version__,
+        description=(
+            "Public figures, map layers and log entries of one transit corridor. "
+            "Figures count passed vehicles; see docs/data-model.md for the counting rule."
+        ),
+        openapi_url=f"{api.PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = WebContext(store, scenario, simulated, log_dir)
+    app.add_exception_handler(CorridorError, _corridor_error)
+    app.add_exception_handler(RequestValidationError, _request_error)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if log_dir is not None and log_dir.is_dir():
+        app.mount("/log", StaticFiles(directory=log_dir), name="log")
+    return app
+
+
+def create_app_for_dir(directory: Path) -> FastAPI:
+    """The web app over the data directory at ``directory`` (its scenario, its store or the
+    database ``CORRIDOR_DATABASE_URL`` names)."""
+    if not directory.is_dir():
+        raise ConfigError(
+            f"{directory} is not a corridor data directory (no such directory); "
+            "run `corridor demo --dir` to make one"
+        )
+    datadir = DataDir(directory)
+    scenario = datadir.scenario()
+    store = datadir.open_store(os.environ.get(DATABASE_URL_ENV))
+    return create_app(store, scenario, simulated=scenario.traffic.simulated, log_dir=datadir.log)
