@@ -21,6 +21,13 @@ from corridor.sim.scenario import Scenario, load_scenario
 from corridor.store.engine import Store, open_store, sqlite_url
 
 DEMO_MARKER = ".corridor-demo"
+
+
+def log_origin(corridor_id: str) -> str:
+    """The log's origin line and key name (C2SP tlog-checkpoint), e.g. ``corridor.local/lachin``."""
+    return f"corridor.local/{corridor_id}"
+
+
 SCENARIO_FILE = "scenario.yaml"
 DATABASE_FILE = "corridor.db"
 

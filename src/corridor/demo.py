@@ -3,15 +3,21 @@ ingested through the one ingest path, and the summary of what the store now hold
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from corridor.datadir import DataDir
+from corridor.bulletins import ROLE_HQ, write_bulletin
+from corridor.datadir import DataDir, log_origin
 from corridor.ingest import Ingestor
-from corridor.keyfile import write_key
+from corridor.keyfile import write_key, write_log_key
+from corridor.ledger.checkpoint import Checkpoint
+from corridor.ledger.keys import Ed25519Signer
+from corridor.ledger.note import Note
+from corridor.publish import LogPublisher
 from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.reports.summary import summary
 from corridor.sim.traffic import Simulation, derive_key
@@ -50,9 +56,15 @@ def run_demo(
     store = datadir.open_store()
     try:
         admin = derive_key(seed, "admin")
+        hq = derive_key(seed, "hq")
+        log_key = Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed)
         write_key(datadir.keys / "admin.key", admin)
+        write_key(datadir.keys / "hq.key", hq)
+        write_log_key(datadir.keys / "log.key", log_key)
+        publisher = LogPublisher(store, log_key, export_dir=datadir.log)
         since = datetime.combine(corridor.mandate_start, time(0), UTC)
         register_key(store, corridor.id, admin, "admin", ROLE_ADMIN, admin.public_key, since)
+        register_key(store, corridor.id, admin, "hq", ROLE_HQ, hq.public_key, since)
         for post_id, key in simulation.post_keys.items():
             write_key(datadir.keys / "posts" / f"{post_id}.key", key)
             register_key(store, corridor.id, admin, post_id, ROLE_POST, key.public_key, since)
@@ -60,12 +72,20 @@ def run_demo(
             ingestor = Ingestor(store, corridor, clock=_fixed_clock(day.end))
             for start in range(0, len(day.submissions), BATCH_SIZE):
                 ingestor.ingest(day.submissions[start : start + BATCH_SIZE])
+            write_bulletin(store, corridor.id, hq, day.day, simulated=scenario.traffic.simulated)
+            publisher.publish()
             if on_day is not None:
                 on_day(done, days)
+        size, checkpoint_text = publisher.publish()
         with store.read() as conn:
             figures = summary(conn)
     finally:
         store.dispose()
+    checkpoint = Checkpoint.from_text(Note.from_text(checkpoint_text).text)
+    figures["log_vkey"] = publisher.vkey
+    figures["log_size"] = size
+    figures["log_root"] = base64.b64encode(checkpoint.root_hash).decode("ascii")
+    figures["audit_command"] = f"corridor audit {datadir.log} --vkey {publisher.vkey}"
     figures = {
         "simulated": True,
         "corridor": corridor.id,

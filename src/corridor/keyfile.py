@@ -7,7 +7,8 @@ import binascii
 import os
 from pathlib import Path
 
-from corridor.errors import ConfigError
+from corridor.errors import ConfigError, VerificationError
+from corridor.ledger.keys import Ed25519Signer
 from corridor.model.signing import SigningKey
 
 
@@ -20,6 +21,27 @@ def write_key(path: Path, key: SigningKey) -> None:
         raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
     with os.fdopen(fd, "w") as handle:
         handle.write(base64.b64encode(key.seed).decode("ascii") + "\n")
+
+
+def write_log_key(path: Path, signer: Ed25519Signer) -> None:
+    """Write the log's key in Go's note format (``PRIVATE+KEY+<origin>+<id>+<key>``), which
+    other tlog tools read, with mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.to_skey() + "\n")
+
+
+def read_log_key(path: Path) -> Ed25519Signer:
+    try:
+        return Ed25519Signer.from_skey(path.read_text().strip())
+    except OSError as exc:
+        raise ConfigError(f"cannot read log key file {path}: {exc.strerror}") from exc
+    except VerificationError as exc:
+        raise ConfigError(f"{path} is not a log key (PRIVATE+KEY+...): {exc}") from exc
 
 
 def read_key(path: Path) -> SigningKey:

@@ -99,3 +99,14 @@ def passage_entry(conn: Connection, event_id: str) -> dict[str, Any]:
         raise NotFoundError(f"no passage with event id {canonical} in this log")
     raw = bytes(row[1])
     return {"event_id": canonical, "log_index": int(row[0]), "entry": json.loads(raw)}
+
+
+def passage_log_index(conn: Connection, event_id: str) -> tuple[str, int]:
+    """(canonical event id, log index) of a stored passage, or :class:`NotFoundError`."""
+    canonical = parse_event_id(event_id)
+    index = conn.execute(
+        select(passages.c.log_index).where(passages.c.event_id == canonical)
+    ).scalar()
+    if index is None:
+        raise NotFoundError(f"no passage with event id {canonical} in this log")
+    return canonical, int(index)

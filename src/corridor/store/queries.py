@@ -19,9 +19,11 @@ from corridor.store.schema import (
     cargo_lines,
     keys,
     log_entries,
+    log_state,
     passages,
     private_records,
     store_meta,
+    tiles,
 )
 
 
@@ -260,3 +262,66 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(store_meta.insert().values(key=key, value=value))
     elif existing != value:
         conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=value))
+
+
+# -- tiles and the published checkpoint --------------------------------------------------------
+
+
+def read_tile(conn: Connection, level: int, index: int) -> bytes:
+    """The stored data of hash tile (level, index), or b"" if there is none yet."""
+    row = conn.execute(
+        select(tiles.c.data).where(tiles.c.level == level, tiles.c.idx == index)
+    ).first()
+    return b"" if row is None else bytes(row[0])
+
+
+def write_tiles(conn: Connection, changed: dict[tuple[int, int], bytes]) -> None:
+    """Store tiles at their new (wider) contents; a tile only ever grows."""
+    for level, index in changed:
+        conn.execute(tiles.delete().where(tiles.c.level == level, tiles.c.idx == index))
+    bulk_insert(
+        conn,
+        tiles,
+        [{"level": level, "idx": index, "data": data} for (level, index), data in changed.items()],
+    )
+
+
+def log_entries_range(conn: Connection, start: int, stop: int) -> list[bytes]:
+    rows = conn.execute(
+        select(log_entries.c.entry)
+        .where(log_entries.c.idx >= start, log_entries.c.idx < stop)
+        .order_by(log_entries.c.idx)
+    ).all()
+    return [bytes(r[0]) for r in rows]
+
+
+def published_state(conn: Connection) -> tuple[int, str] | None:
+    """(size, checkpoint note text) of the last published checkpoint, or None before the first."""
+    row = conn.execute(select(log_state.c.size, log_state.c.checkpoint)).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def swap_checkpoint(conn: Connection, old: str | None, size: int, checkpoint: str) -> bool:
+    """Compare-and-swap the published checkpoint; False if another writer changed it first."""
+    if old is None:
+        if published_state(conn) is not None:
+            return False
+        conn.execute(log_state.insert().values(id=1, size=size, checkpoint=checkpoint))
+        return True
+    result = conn.execute(
+        log_state.update()
+        .where(log_state.c.id == 1, log_state.c.checkpoint == old)
+        .values(size=size, checkpoint=checkpoint)
+    )
+    return result.rowcount == 1
+
+
+def passage_entries_of_day(conn: Connection, day: str, below: int) -> list[bytes]:
+    """Log entries of the passages observed on ``day`` at indices below ``below``."""
+    rows = conn.execute(
+        select(log_entries.c.entry)
+        .join(passages, passages.c.log_index == log_entries.c.idx)
+        .where(passages.c.day == day, log_entries.c.idx < below)
+        .order_by(log_entries.c.idx)
+    ).all()
+    return [bytes(r[0]) for r in rows]

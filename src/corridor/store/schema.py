@@ -100,3 +100,23 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+#: Hash tiles (C2SP tlog-tiles), one row per tile at its widest so far; a partial tile is the
+#: prefix of the full one, so ``.p/<W>`` is served as the first W hashes.
+tiles = Table(
+    "tiles",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+#: The published state of the log: one row. ``size`` entries are integrated into the tiles and
+#: ``checkpoint`` is the signed note for that size, replaced only by compare-and-swap.
+log_state = Table(
+    "log_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("checkpoint", Text, nullable=False),
+)

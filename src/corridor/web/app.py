@@ -26,7 +26,7 @@ from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
-from corridor.web import api, pages
+from corridor.web import api, log, pages
 from corridor.web.context import WebContext
 from corridor.web.security import SecurityHeaders
 
@@ -58,7 +58,8 @@ def create_app(
     """The web app over ``store`` for ``scenario``'s corridor.
 
     ``simulated`` puts the SIMULATED label on the page and a ``simulated`` flag in every figure.
-    ``log_dir``, when it is a directory, is served as the public log under ``/log/``.
+    The public log is served from the store under ``/log/`` (:mod:`corridor.web.log`);
+    ``log_dir`` is where its static copy lives, if any.
     """
     corridor = scenario.corridor
     app = FastAPI(
@@ -77,10 +78,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
+    app.include_router(log.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if log_dir is not None and log_dir.is_dir():
-        app.mount("/log", StaticFiles(directory=log_dir), name="log")
     return app
 
 

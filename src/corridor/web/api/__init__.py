@@ -7,7 +7,7 @@ and returns its result through a response model (:mod:`corridor.web.api.models`)
 
 from fastapi import APIRouter
 
-from corridor.web.api import figures, layers, passages
+from corridor.web.api import figures, layers, passages, receipts
 
 PREFIX = "/api/v1"
 
@@ -15,5 +15,6 @@ router = APIRouter(prefix=PREFIX)
 router.include_router(layers.router)
 router.include_router(figures.router)
 router.include_router(passages.router)
+router.include_router(receipts.router)
 
 __all__ = ["PREFIX", "router"]

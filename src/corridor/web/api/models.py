@@ -143,3 +143,13 @@ class PassageEntry(Figures):
     event_id: str
     log_index: int
     entry: LogEntry
+
+
+class Receipt(BaseModel):
+    """A passage's receipt: a C2SP tlog-proof and what it proves."""
+
+    event_id: str
+    log_index: int
+    proof: str = Field(description="C2SP tlog-proof text: index, proof hashes, checkpoint.")
+    entry: str = Field(description="The log entry the proof is for, base64.")
+    qr_png: str = Field(description="PNG QR code of the proof, base64.")

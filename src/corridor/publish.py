@@ -1,0 +1,178 @@
+"""Integration and publishing of the log, the two steps after sequencing (which is ingest's).
+
+* **Integrate**: hash the entries sequenced since the last checkpoint into the tiles
+  (:func:`corridor.ledger.integrate.updated_tiles`).
+* **Publish**: sign a checkpoint for the new size with the log key and store it by
+  compare-and-swap, in the *same* transaction as the tiles: a checkpoint is never visible before
+  the tiles it commits to are durable. Zero rows swapped means another publisher got there
+  first: a fatal conflict, never an overwrite.
+* **Export** (optional): write the new tiles and entry bundles as static files, fsync them, then
+  replace ``checkpoint`` atomically. Files are written in that order for the same reason.
+
+Publishing is rate limited (at most every ``min_interval`` seconds) unless asked for on demand.
+After a crash, :meth:`LogPublisher.repair` integrates whatever was sequenced but not published
+and rewrites any static file that is missing or short.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from corridor.errors import ConflictError
+from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
+from corridor.ledger.integrate import updated_tiles
+from corridor.ledger.keys import Ed25519Signer
+from corridor.ledger.merkle import HASH_SIZE, leaf_hash
+from corridor.ledger.tilehash import root_from_tiles
+from corridor.ledger.tiles import TILE_WIDTH, Tile, encode_entry_bundle, entries_path, tile_path
+from corridor.store import queries
+from corridor.store.engine import Store
+
+
+class _StoredTiles:
+    """A ledger ``TileReader`` over the tiles table plus not-yet-committed changes."""
+
+    def __init__(self, conn: Connection, changed: dict[tuple[int, int], bytes]) -> None:
+        self._conn = conn
+        self._changed = changed
+
+    def read_tiles(self, wanted: Sequence[Tile]) -> list[bytes]:
+        out = []
+        for tile in wanted:
+            key = (tile.level, tile.index)
+            data = self._changed.get(key)
+            if data is None:
+                data = queries.read_tile(self._conn, tile.level, tile.index)
+            out.append(data[: tile.width * HASH_SIZE])
+        return out
+
+
+class LogPublisher:
+    """Integrates and publishes one store's log, signed by ``signer`` (name = log origin)."""
+
+    def __init__(
+        self,
+        store: Store,
+        signer: Ed25519Signer,
+        *,
+        export_dir: Path | None = None,
+        min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.signer = signer
+        self.export_dir = export_dir
+        self.min_interval = min_interval
+        self.clock = clock
+        self._last_publish: float | None = None
+
+    @property
+    def origin(self) -> str:
+        return self.signer.name
+
+    @property
+    def vkey(self) -> str:
+        return self.signer.verifier().to_vkey()
+
+    def checkpoint_text(self) -> str:
+        """The current published checkpoint (publishing the empty tree if there is none)."""
+        with self.store.read() as conn:
+            state = queries.published_state(conn)
+        return state[1] if state is not None else self.publish()[1]
+
+    def maybe_publish(self) -> tuple[int, str] | None:
+        """Publish if ``min_interval`` has passed since the last time; else do nothing."""
+        now = self.clock()
+        if self._last_publish is not None and now - self._last_publish < self.min_interval:
+            return None
+        return self.publish()
+
+    def publish(self) -> tuple[int, str]:
+        """Integrate everything sequenced and publish a checkpoint for it: (size, note text)."""
+        with self.store.write() as conn:
+            state = queries.published_state(conn)
+            old_size, old_text = state if state is not None else (0, None)
+            size = queries.log_size(conn)
+            if old_text is not None and size == old_size:
+                result = (old_size, old_text)
+                changed: dict[tuple[int, int], bytes] = {}
+            else:
+                hashes = [leaf_hash(e) for e in queries.log_entries_range(conn, old_size, size)]
+                changed = updated_tiles(
+                    old_size, hashes, lambda level, index: queries.read_tile(conn, level, index)
+                )
+                queries.write_tiles(conn, changed)
+                root = root_from_tiles(size, _StoredTiles(conn, changed))
+                note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
+                text = note.to_text()
+                queries.set_meta(conn, "log_vkey", self.vkey)
+                if not queries.swap_checkpoint(conn, old_text, size, text):
+                    raise ConflictError(
+                        "the published checkpoint changed under this publisher; "
+                        "another process is publishing the same log"
+                    )
+                result = (size, text)
+        self._last_publish = self.clock()
+        if self.export_dir is not None and changed:
+            self._export(changed, result[1])
+        return result
+
+    def repair(self) -> tuple[int, str]:
+        """Bring the log to a consistent state after a crash: publish what was sequenced, then
+        rewrite any static file that is missing or shorter than the store's."""
+        size, text = self.publish()
+        if self.export_dir is not None:
+            with self.store.read() as conn:
+                every = {
+                    (tile.level, tile.index): queries.read_tile(conn, tile.level, tile.index)
+                    for tile in _hash_tiles(size)
+                }
+            self._export(every, text, only_missing=True)
+        return size, text
+
+    def _export(
+        self, changed: dict[tuple[int, int], bytes], checkpoint: str, *, only_missing: bool = False
+    ) -> None:
+        assert self.export_dir is not None
+        root = self.export_dir
+        with self.store.read() as conn:
+            for (level, index), data in sorted(changed.items()):
+                width = len(data) // HASH_SIZE
+                _write_file(root / tile_path(level, index, width), data, only_missing)
+                if level == 0:
+                    start = index * TILE_WIDTH
+                    bundle = encode_entry_bundle(
+                        queries.log_entries_range(conn, start, start + width)
+                    )
+                    _write_file(root / entries_path(index, width), bundle, only_missing)
+        _write_file(root / "vkey", (self.vkey + "\n").encode(), only_missing=False)
+        _write_file(root / "checkpoint", checkpoint.encode(), only_missing=False)
+
+
+def _hash_tiles(size: int) -> list[Tile]:
+    from corridor.ledger.tiles import tiles_for_size
+
+    return [tile for tile in tiles_for_size(size) if not tile.is_entries]
+
+
+def _write_file(path: Path, data: bytes, only_missing: bool) -> None:
+    """Write ``data`` durably and atomically: temp file, fsync, rename, fsync the directory."""
+    if only_missing and path.exists() and path.stat().st_size >= len(data):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
