@@ -106,3 +106,9 @@ def test_no_private_field_reaches_any_response(client: TestClient, store: Store)
     assert "Simulated driver" not in everything
     leaked = sorted(value for value in private if value in everything)
     assert leaked == []
+
+
+def test_dashboard_answers_head(client: TestClient) -> None:
+    response = client.head("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")

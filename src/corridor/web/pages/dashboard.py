@@ -18,7 +18,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def dashboard(request: Request, context: Context) -> HTMLResponse:
     corridor = context.corridor
     return TEMPLATES.TemplateResponse(
