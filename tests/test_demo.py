@@ -111,7 +111,7 @@ def test_no_personal_data_in_the_log(demo: tuple[dict[str, Any], Path]) -> None:
 def test_keys_are_private_files(demo: tuple[dict[str, Any], Path]) -> None:
     _, datadir = demo
     key_files = list((datadir / "keys").rglob("*.key"))
-    assert len(key_files) == 24  # the admin key and 23 posts
+    assert len(key_files) == 27  # admin, HQ, log, pseudonym and 23 posts
     assert all(f.stat().st_mode & 0o077 == 0 for f in key_files)
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from corridor.bulletins import ROLE_HQ, write_bulletin
 from corridor.datadir import DataDir, log_origin
+from corridor.hq import LOG_KEY_FILE, PSEUDONYM_KEY_FILE
 from corridor.ingest import Ingestor
-from corridor.keyfile import write_key, write_log_key
+from corridor.keyfile import write_key, write_log_key, write_secret
 from corridor.ledger.checkpoint import Checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
@@ -21,6 +22,7 @@ from corridor.publish import LogPublisher
 from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.reports.summary import summary
 from corridor.sim.traffic import Simulation, derive_key
+from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 
 #: Events per ingest batch: large enough to amortise a transaction, small enough to show progress.
 BATCH_SIZE = 1000
@@ -31,6 +33,23 @@ Progress = Callable[[int, int], None]
 def _fixed_clock(moment: datetime) -> Callable[[], datetime]:
     # The simulated day's end is "now" for its events, so none looks like it is in the future.
     return lambda: moment
+
+
+def _registries(
+    simulation: Simulation, start: date, end: date
+) -> tuple[list[RegisteredVehicle], list[Permit]]:
+    """The simulated fleet as the vehicle registry, with one permit per vehicle."""
+    fleet = [
+        RegisteredVehicle(v.plate, v.vehicle_class)
+        for cars in simulation.fleet.values()
+        for v in cars
+        if v.registered
+    ]
+    valid_from, valid_to = f"{start.isoformat()}T00:00:00Z", f"{end.isoformat()}T00:00:00Z"
+    permit_list = [
+        Permit(f"SIM-PERMIT-{n:05d}", v.plate, valid_from, valid_to) for n, v in enumerate(fleet)
+    ]
+    return fleet, permit_list
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,11 @@ def run_demo(
         log_key = Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed)
         write_key(datadir.keys / "admin.key", admin)
         write_key(datadir.keys / "hq.key", hq)
-        write_log_key(datadir.keys / "log.key", log_key)
+        write_log_key(datadir.keys / LOG_KEY_FILE, log_key)
+        write_secret(datadir.keys / PSEUDONYM_KEY_FILE, simulation.pseudonym_key)
+        register_vehicles(
+            store, *_registries(simulation, corridor.mandate_start, corridor.mandate_end)
+        )
         publisher = LogPublisher(store, log_key, export_dir=datadir.log)
         since = datetime.combine(corridor.mandate_start, time(0), UTC)
         register_key(store, corridor.id, admin, "admin", ROLE_ADMIN, admin.public_key, since)

@@ -16,6 +16,7 @@ Each boundary (the CLI, the web app) catches ``CorridorError`` once and shows ``
     ├── SignatureError              401  a signature does not verify, or its key is not valid
     ├── ConflictError               409  same event id, different content
     ├── NotFoundError               404  no such entry, tile or receipt
+    ├── PayloadTooLargeError        413  a batch with too many events or bytes
     ├── ScenarioError               422  a scenario file is missing or wrong (with locations)
     ├── ConfigError                 400  a setting or data directory is unusable
     └── VerificationError           422  a log, proof, note or checkpoint does not verify
@@ -88,6 +89,12 @@ class NotFoundError(CorridorError):
     """The requested entry, tile, receipt or object does not exist (yet)."""
 
     status_code = 404
+
+
+class PayloadTooLargeError(CorridorError):
+    """A request carries more events or bytes than one batch may."""
+
+    status_code = 413
 
 
 class ScenarioError(CorridorError):

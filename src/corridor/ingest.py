@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Connection
+
 from corridor.errors import ConflictError, CorridorError, SignatureError, ValidationError
 from corridor.model.corridor import Corridor
 from corridor.model.events import PrivateRecord, format_time
@@ -31,6 +33,7 @@ from corridor.store import queries
 from corridor.store.engine import Store
 
 Clock = Callable[[], datetime]
+AlsoInTransaction = Callable[[Connection, list["Accepted"]], None]
 
 
 def system_clock() -> datetime:
@@ -53,6 +56,7 @@ class Accepted:
     event_id: str
     log_index: int
     duplicate: bool
+    skew_seconds: int = 0
 
 
 def _at(position: int, exc: CorridorError) -> CorridorError:
@@ -71,8 +75,10 @@ class Ingestor:
         corridor: Corridor,
         *,
         clock: Clock = system_clock,
-        max_future: timedelta = DEFAULT_MAX_FUTURE,
+        max_future: timedelta | None = DEFAULT_MAX_FUTURE,
     ) -> None:
+        """``max_future=None`` accepts events from any time and only records their skew: HQ
+        must never drop what a post with a wrong clock recorded (docs/sync.md)."""
         self.store = store
         self.corridor = corridor
         self.clock = clock
@@ -106,10 +112,27 @@ class Ingestor:
             raise _at(position, exc) from exc
         return passage, private_record
 
-    def ingest(self, batch: Sequence[Submission]) -> list[Accepted]:
-        """Store a batch of events, all or none. Returns one :class:`Accepted` per event."""
+    def ingest(
+        self,
+        batch: Sequence[Submission],
+        also: AlsoInTransaction | None = None,
+        *,
+        only_post: str | None = None,
+    ) -> list[Accepted]:
+        """Store a batch of events, all or none. Returns one :class:`Accepted` per event.
+
+        ``also(conn, results)`` runs inside the same transaction after the events are stored
+        (sync records the posts' sequence numbers there); if it raises, nothing is stored.
+        ``only_post`` refuses events of any other post (a post pushes its own events only)."""
         now = self.clock()
         checked = [self._check(i, s, now) for i, s in enumerate(batch)]
+        if only_post is not None:
+            for i, (passage, _) in enumerate(checked):
+                if passage.entry.post != only_post:
+                    raise SignatureError(
+                        f"events[{i}]: an event of post {passage.entry.post!r} pushed by "
+                        f"post {only_post!r}"
+                    )
         passages = [passage for passage, _ in checked]
         received_at = format_time(now)
         with self.store.write() as conn:
@@ -134,11 +157,11 @@ class Ingestor:
                             f"events[{position}]: event {event_id} is already logged at index "
                             f"{index} with different content; nothing was stored"
                         )
-                    results.append(Accepted(event_id, index, duplicate=True))
+                    results.append(Accepted(event_id, index, duplicate=True, skew_seconds=0))
                     continue
                 index = first_index + len(new)
                 seen[event_id] = (index, passage.raw)
-                skew = int((now - passage.entry.observed_at).total_seconds())
+                skew = int((passage.entry.observed_at - now).total_seconds())
                 new.append(
                     queries.StoredPassage(
                         passage.entry,
@@ -149,11 +172,13 @@ class Ingestor:
                         submission.salt,
                     )
                 )
-                results.append(Accepted(event_id, index, duplicate=False))
+                results.append(Accepted(event_id, index, duplicate=False, skew_seconds=skew))
             queries.append_log_entries(
                 conn, first_index, [(EntryType.PASSAGE.value, item.raw) for item in new]
             )
             queries.insert_passages(conn, first_index, new)
+            if also is not None:
+                also(conn, results)
         return results
 
     def _check_key(

@@ -14,13 +14,18 @@ from corridor.model.signing import SigningKey
 
 def write_key(path: Path, key: SigningKey) -> None:
     """Write ``key`` to ``path`` with mode 0600, refusing to overwrite an existing key."""
+    write_secret(path, key.seed)
+
+
+def write_secret(path: Path, secret: bytes) -> None:
+    """Write 32 secret bytes (a seed or an HMAC key) as one base64 line, mode 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
         raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
     with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(key.seed).decode("ascii") + "\n")
+        handle.write(base64.b64encode(secret).decode("ascii") + "\n")
 
 
 def write_log_key(path: Path, signer: Ed25519Signer) -> None:
@@ -45,6 +50,12 @@ def read_log_key(path: Path) -> Ed25519Signer:
 
 
 def read_key(path: Path) -> SigningKey:
+    """Read an Ed25519 private key written by :func:`write_key`."""
+    return SigningKey(read_secret(path))
+
+
+def read_secret(path: Path) -> bytes:
+    """Read 32 secret bytes written by :func:`write_secret`."""
     try:
         text = path.read_text().strip()
     except OSError as exc:
@@ -54,5 +65,5 @@ def read_key(path: Path) -> SigningKey:
     except (binascii.Error, ValueError) as exc:
         raise ConfigError(f"{path} is not a key file (expected one base64 line)") from exc
     if len(seed) != 32:
-        raise ConfigError(f"{path} holds {len(seed)} bytes, an Ed25519 seed is 32")
-    return SigningKey(seed)
+        raise ConfigError(f"{path} holds {len(seed)} bytes, a key is 32")
+    return seed

@@ -27,10 +27,12 @@ def validate_entry(
     corridor: Corridor,
     now: datetime,
     *,
-    max_future: timedelta = DEFAULT_MAX_FUTURE,
+    max_future: timedelta | None = DEFAULT_MAX_FUTURE,
     entry_bytes: int | None = None,
 ) -> None:
-    """Raise the first rule the entry breaks, naming the field; return None if it is valid."""
+    """Raise the first rule the entry breaks, naming the field; return None if it is valid.
+
+    ``max_future=None`` skips the clock rule (HQ records skew instead of refusing)."""
     if entry.corridor != corridor.id:
         raise ValidationError(
             "corridor", f"entry is for corridor {entry.corridor!r}, this is {corridor.id!r}"
@@ -56,7 +58,7 @@ def validate_entry(
         raise MissingReasonError(
             "reason", f"only denied or turned_back passages carry a reason, not {entry.kind.value}"
         )
-    if entry.observed_at > now + max_future:
+    if max_future is not None and entry.observed_at > now + max_future:
         raise FutureTimeError(
             "observed_at",
             f"{format_time(entry.observed_at)} is more than {max_future} ahead of "

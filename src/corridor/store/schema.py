@@ -120,3 +120,88 @@ log_state = Table(
     Column("size", BigInteger, nullable=False),
     Column("checkpoint", Text, nullable=False),
 )
+
+# -- registries (held at HQ, pulled by posts) ---------------------------------------------------
+
+#: Vehicles known to the mission. ``plate`` is the normalised plate (personal data: private).
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("plate", String(32), primary_key=True),
+    Column("plate_display", String(32), nullable=False),
+    Column("vehicle_class", String(16), nullable=False),
+    Column("registered", Integer, nullable=False, default=1),
+)
+
+#: Transit permits; a permit's QR code carries its ``code``.
+permits = Table(
+    "permits",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("plate", String(32), nullable=False),
+    Column("valid_from", String(20), nullable=False),
+    Column("valid_to", String(20), nullable=False),
+)
+
+#: People who log in: operators (assigned to one post), coordinators and admins (HQ).
+operators = Table(
+    "operators",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("post", String(16)),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Integer, nullable=False, default=1),
+)
+
+#: Alerts raised by the node (an inconsistent checkpoint, a gap in a post's sequence, ...).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("raised_at", String(20), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("acknowledged", Integer, nullable=False, default=0),
+)
+
+# -- HQ side of sync ---------------------------------------------------------------------------
+
+#: Every (post, seq) HQ has received, so gaps in a post's numbering are reported, not hidden.
+post_sequences = Table(
+    "post_sequences",
+    metadata,
+    Column("post", String(16), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False),
+)
+
+# -- post side of sync -------------------------------------------------------------------------
+
+#: Events recorded at this post, in the post's own order. A row is never deleted before HQ has
+#: acknowledged it with a log index.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("entry", LargeBinary, nullable=False),
+    Column("private_record", Text, nullable=False),
+    Column("salt", LargeBinary(16), nullable=False),
+    Column("recorded_at", String(20), nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("log_index", BigInteger),
+    Column("acked_at", String(20)),
+    Column("receipt", Text),
+)
+Index("ix_outbox_pending", outbox.c.log_index, outbox.c.seq)
+
+#: Checkpoints of HQ's log this post has seen and checked, newest last.
+seen_checkpoints = Table(
+    "seen_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+    Column("seen_at", String(20), nullable=False),
+)

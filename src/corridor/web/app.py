@@ -14,6 +14,8 @@ interactive Swagger and ReDoc pages are off because they load from a CDN.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -24,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from corridor import __version__
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
+from corridor.hq import HqServices, PublishLoop
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
 from corridor.web import api, log, pages
@@ -33,6 +36,9 @@ from corridor.web.security import SecurityHeaders
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Environment variable naming the database when it is not the data directory's SQLite file.
 DATABASE_URL_ENV = "CORRIDOR_DATABASE_URL"
+#: Environment variable: seconds between checkpoints while the log grows (default 1).
+PUBLISH_INTERVAL_ENV = "CORRIDOR_PUBLISH_INTERVAL"
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def _error(status: int, kind: str, message: str) -> JSONResponse:
@@ -52,14 +58,36 @@ async def _request_error(_request: Request, exc: Exception) -> JSONResponse:
     return _error(422, "ValidationError", "; ".join(problems))
 
 
+def _lifespan(hq: HqServices | None, publish_interval: float) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop = PublishLoop(hq.publisher, publish_interval) if hq is not None else None
+        if loop is not None:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
+    return lifespan
+
+
 def create_app(
-    store: Store, scenario: Scenario, *, simulated: bool = True, log_dir: Path | None = None
+    store: Store,
+    scenario: Scenario,
+    *,
+    simulated: bool = True,
+    log_dir: Path | None = None,
+    hq: HqServices | None = None,
+    publish_interval: float = 1.0,
 ) -> FastAPI:
     """The web app over ``store`` for ``scenario``'s corridor.
 
     ``simulated`` puts the SIMULATED label on the page and a ``simulated`` flag in every figure.
     The public log is served from the store under ``/log/`` (:mod:`corridor.web.log`);
-    ``log_dir`` is where its static copy lives, if any.
+    ``log_dir`` is where its static copy lives, if any. With ``hq`` the node accepts pushes
+    from posts and publishes a checkpoint every ``publish_interval`` seconds while the log grows.
     """
     corridor = scenario.corridor
     app = FastAPI(
@@ -72,8 +100,9 @@ def create_app(
         openapi_url=f"{api.PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan(hq, publish_interval),
     )
-    app.state.context = WebContext(store, scenario, simulated, log_dir)
+    app.state.context = WebContext(store, scenario, simulated, log_dir, hq)
     app.add_exception_handler(CorridorError, _corridor_error)
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_middleware(SecurityHeaders)
@@ -95,4 +124,13 @@ def create_app_for_dir(directory: Path) -> FastAPI:
     datadir = DataDir(directory)
     scenario = datadir.scenario()
     store = datadir.open_store(os.environ.get(DATABASE_URL_ENV))
-    return create_app(store, scenario, simulated=scenario.traffic.simulated, log_dir=datadir.log)
+    interval = float(os.environ.get(PUBLISH_INTERVAL_ENV, "1.0"))
+    hq = HqServices.for_datadir(datadir, store, publish_interval=interval)
+    return create_app(
+        store,
+        scenario,
+        simulated=scenario.traffic.simulated,
+        log_dir=datadir.log,
+        hq=hq,
+        publish_interval=interval,
+    )

@@ -14,6 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection
 
+from corridor.errors import NotFoundError
+from corridor.hq import HqServices
 from corridor.model.corridor import Corridor
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
@@ -25,6 +27,13 @@ class WebContext:
     scenario: Scenario
     simulated: bool
     log_dir: Path | None = None
+    hq: HqServices | None = None
+
+    def require_hq(self) -> HqServices:
+        """HQ's services, or 404 on a node that has none (a read-only dashboard)."""
+        if self.hq is None:
+            raise NotFoundError("this node does not accept pushes (it has no log key)")
+        return self.hq
 
     @property
     def corridor(self) -> Corridor:

@@ -7,7 +7,7 @@ and returns its result through a response model (:mod:`corridor.web.api.models`)
 
 from fastapi import APIRouter
 
-from corridor.web.api import figures, layers, passages, receipts
+from corridor.web.api import figures, layers, passages, receipts, sync
 
 PREFIX = "/api/v1"
 
@@ -16,5 +16,6 @@ router.include_router(layers.router)
 router.include_router(figures.router)
 router.include_router(passages.router)
 router.include_router(receipts.router)
+router.include_router(sync.router)
 
 __all__ = ["PREFIX", "router"]
