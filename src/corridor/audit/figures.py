@@ -81,6 +81,8 @@ def _leaves(value: object, path: str) -> Iterator[tuple[str, object]]:
 
 def figure_differences(published: object, computed: Mapping[str, Any]) -> list[str]:
     """Each figure that differs, as ``name: published X, log gives Y``."""
+    if not isinstance(published, Mapping):
+        return [f"figures: expected an object, got {type(published).__name__}"]
     have = dict(_leaves(published, ""))
     want = dict(_leaves(computed, ""))
     out = []
