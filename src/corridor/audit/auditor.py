@@ -26,7 +26,7 @@ from corridor.audit.keyring import KeyRing
 from corridor.audit.report import AuditReport, CheckpointInfo
 from corridor.audit.source import LogSource, SourceTileReader
 from corridor.audit.tree import TreeChecker
-from corridor.errors import CorridorError, SignatureError, ValidationError
+from corridor.errors import CorridorError, NotFoundError, SignatureError, ValidationError
 from corridor.ledger import Checkpoint, Ed25519Verifier, entry_bundles_for_size, open_checkpoint
 from corridor.model.signing import EntryType, Envelope, SignedPassage
 
@@ -54,13 +54,20 @@ def audit(
     """Audit the log at ``source`` against the log's verifier key ``log_vkey`` (a C2SP vkey).
 
     ``previous_checkpoint`` is the text of a checkpoint note seen earlier: the current tree must
-    extend it. Raises :class:`~corridor.errors.VerificationError` only for an unusable
-    ``log_vkey``; everything wrong with the log is a finding in the report.
+    extend it. Everything wrong with the log is a finding in the report; the audit raises only
+    for an unusable ``log_vkey`` (:class:`~corridor.errors.VerificationError`) or a log it
+    cannot read at all (:class:`~corridor.audit.source.LogUnavailableError`: network error,
+    server error), where going on would only repeat the same failure.
     """
     verifier = Ed25519Verifier.from_vkey(log_vkey)
     report = AuditReport(log=source.location, origin=verifier.name)
     try:
-        checkpoint = _open(source.read("checkpoint"), verifier)
+        text = source.read("checkpoint")
+    except NotFoundError as exc:
+        report.add(None, "checkpoint", f"no checkpoint, audit stopped: {exc}")
+        return report
+    try:
+        checkpoint = _open(text, verifier)
     except CorridorError as exc:
         report.add(None, "checkpoint", f"checkpoint does not verify, audit stopped: {exc}")
         return report

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from corridor.audit.report import AuditReport, CheckpointInfo
-from corridor.audit.source import SourceTileReader
+from corridor.audit.source import LogUnavailableError, SourceTileReader
 from corridor.errors import CorridorError
 from corridor.ledger import (
     HASH_SIZE,
@@ -59,6 +59,8 @@ class TreeChecker:
         """A tile's bytes, or ``None`` (with a finding) if missing or of the wrong length."""
         try:
             data = self.reader.read_tile(tile)
+        except LogUnavailableError:
+            raise  # the log cannot be read at all: nothing more to check
         except CorridorError as exc:
             self.report.add(None, tile.path, f"cannot read tile: {exc}")
             return None
@@ -95,6 +97,8 @@ class TreeChecker:
                 self.report.add(None, tile.path, self._mismatch(tile))
         try:
             root = root_from_tiles(self.size, self.reader)
+        except LogUnavailableError:
+            raise  # the log cannot be read at all: nothing more to check
         except (CorridorError, LookupError) as exc:
             self.report.add(None, "tiles", f"cannot rebuild the root: {exc}")
             return False
@@ -117,6 +121,8 @@ class TreeChecker:
         for bundle in entry_bundles_for_size(self.size):
             try:
                 entries = decode_entry_bundle(self.reader.source.read(bundle.path), bundle.width)
+            except LogUnavailableError:
+                raise  # the log cannot be read at all: nothing more to check
             except CorridorError:
                 return  # reported by the main pass
             leaves = _leaves(entries)
@@ -148,6 +154,8 @@ class TreeChecker:
         tile = Tile(0, bundle.index, bundle.width)
         try:
             entries = decode_entry_bundle(self.reader.source.read(bundle.path))
+        except LogUnavailableError:
+            raise  # the log cannot be read at all: nothing more to check
         except CorridorError as exc:
             report.add(first, bundle.path, f"cannot read entry bundle: {exc}")
             return []
@@ -213,6 +221,8 @@ class TreeChecker:
                 reader = TileHashReader(self.size, self.reader)
                 proof = consistency_proof(previous.size, self.size, reader)
                 _verify_consistency(previous.size, self.size, proof, previous.root_hash, self.root)
+            except LogUnavailableError:
+                raise  # the log cannot be read at all: nothing more to check
             except (CorridorError, LookupError) as exc:
                 self.report.add(
                     None,
