@@ -6,7 +6,7 @@ checkpoint's size answers 404 (:class:`NotFoundError`), even if it is already se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -65,14 +65,24 @@ def read_tile_file(conn: Connection, path: str) -> LogFile:
     return LogFile(data, immutable)
 
 
-class _ConnTiles:
-    def __init__(self, conn: Connection) -> None:
+class StoredTileReader:
+    """A ledger ``TileReader`` over the tiles table, seeing ``pending`` changes first (the
+    publisher reads the tiles it is about to commit)."""
+
+    def __init__(
+        self, conn: Connection, pending: Mapping[tuple[int, int], bytes] | None = None
+    ) -> None:
         self._conn = conn
+        self._pending = pending or {}
 
     def read_tiles(self, tiles: Sequence[Tile]) -> list[bytes]:
-        return [
-            queries.read_tile(self._conn, t.level, t.index)[: t.width * HASH_SIZE] for t in tiles
-        ]
+        out = []
+        for tile in tiles:
+            data = self._pending.get((tile.level, tile.index))
+            if data is None:
+                data = queries.read_tile(self._conn, tile.level, tile.index)
+            out.append(data[: tile.width * HASH_SIZE])
+        return out
 
 
 def receipt(conn: Connection, log_index: int) -> TlogProof:
@@ -83,4 +93,4 @@ def receipt(conn: Connection, log_index: int) -> TlogProof:
             f"entry {log_index} is sequenced but not yet in a published checkpoint; retry shortly"
         )
     assert Checkpoint.from_text(note.text).size == size
-    return TlogProof.create(log_index, note, TileHashReader(size, _ConnTiles(conn)))
+    return TlogProof.create(log_index, note, TileHashReader(size, StoredTileReader(conn)))

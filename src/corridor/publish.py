@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-
-from sqlalchemy import Connection
 
 from corridor.errors import ConflictError
 from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -29,27 +27,17 @@ from corridor.ledger.integrate import updated_tiles
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.merkle import HASH_SIZE, leaf_hash
 from corridor.ledger.tilehash import root_from_tiles
-from corridor.ledger.tiles import TILE_WIDTH, Tile, encode_entry_bundle, entries_path, tile_path
+from corridor.ledger.tiles import (
+    TILE_WIDTH,
+    Tile,
+    encode_entry_bundle,
+    entries_path,
+    tile_path,
+    tiles_for_size,
+)
+from corridor.logread import StoredTileReader
 from corridor.store import queries
 from corridor.store.engine import Store
-
-
-class _StoredTiles:
-    """A ledger ``TileReader`` over the tiles table plus not-yet-committed changes."""
-
-    def __init__(self, conn: Connection, changed: dict[tuple[int, int], bytes]) -> None:
-        self._conn = conn
-        self._changed = changed
-
-    def read_tiles(self, wanted: Sequence[Tile]) -> list[bytes]:
-        out = []
-        for tile in wanted:
-            key = (tile.level, tile.index)
-            data = self._changed.get(key)
-            if data is None:
-                data = queries.read_tile(self._conn, tile.level, tile.index)
-            out.append(data[: tile.width * HASH_SIZE])
-        return out
 
 
 class LogPublisher:
@@ -107,7 +95,7 @@ class LogPublisher:
                     old_size, hashes, lambda level, index: queries.read_tile(conn, level, index)
                 )
                 queries.write_tiles(conn, changed)
-                root = root_from_tiles(size, _StoredTiles(conn, changed))
+                root = root_from_tiles(size, StoredTileReader(conn, changed))
                 note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
                 text = note.to_text()
                 queries.set_meta(conn, "log_vkey", self.vkey)
@@ -155,8 +143,6 @@ class LogPublisher:
 
 
 def _hash_tiles(size: int) -> list[Tile]:
-    from corridor.ledger.tiles import tiles_for_size
-
     return [tile for tile in tiles_for_size(size) if not tile.is_entries]
 
 
