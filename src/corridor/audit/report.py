@@ -3,7 +3,7 @@
 A :class:`Finding` names where the problem is (a log index when there is one, and a place: a tile
 path, ``checkpoint``, ``tiles``, ``registry``, ``bulletin``...) and why. The report keeps at most
 :data:`MAX_FINDINGS` findings so that a thoroughly broken log cannot exhaust memory; the rest are
-counted in ``findings_omitted``.
+counted in ``findings_omitted`` (entry findings and log-wide ones are capped separately).
 """
 
 from __future__ import annotations
@@ -65,10 +65,15 @@ class AuditReport:
     counts: Counts = field(default_factory=Counts)
     findings: list[Finding] = field(default_factory=list)
     findings_omitted: int = 0
+    _kept: dict[bool, int] = field(default_factory=lambda: {False: 0, True: 0}, repr=False)
 
     def add(self, index: int | None, where: str, reason: str) -> None:
-        """Record a finding (or count it, past :data:`MAX_FINDINGS`)."""
-        if len(self.findings) < MAX_FINDINGS:
+        """Record a finding, or only count it once :data:`MAX_FINDINGS` of its kind are kept.
+        Findings about entries (with an index) and about the log as a whole (tiles, checkpoint)
+        are capped separately, so a flood of bad entries does not hide a bad tile."""
+        kind = index is not None
+        if self._kept[kind] < MAX_FINDINGS:
+            self._kept[kind] += 1
             self.findings.append(Finding(index, where, reason))
         else:
             self.findings_omitted += 1

@@ -51,7 +51,8 @@ class TreeChecker:
         self.size = checkpoint.size
         self.root = checkpoint.root_hash
         self.report = report
-        self.upper: dict[Tile, bytes | None] = {}
+        self.published: dict[Tile, bytes | None] = {}  # as read (None: unreadable)
+        self.upper: dict[Tile, bytes | None] = {}  # as trusted (None: unreadable or wrong)
         self.root_ok = False
         self.trusted = False
 
@@ -84,17 +85,22 @@ class TreeChecker:
         return parent[at : at + HASH_SIZE]
 
     def check_upper(self) -> bool:
-        """Read every tile above level 0, check each full one against the level above, and the
-        root against the checkpoint. Returns whether the root matched."""
-        for tile in tiles_for_size(self.size):
-            if tile.level > 0:
-                self.upper[tile] = self._read(tile)
-        for tile, data in self.upper.items():
+        """Read every tile above level 0, check each full one against the level above (top
+        down, so each is checked against a trusted tile), and the root against the checkpoint.
+        Returns whether all of that held; a tile that fails is not trusted afterwards."""
+        tiles = [tile for tile in tiles_for_size(self.size) if tile.level > 0]
+        for tile in tiles:
+            self.published[tile] = self.upper[tile] = self._read(tile)
+        ok = all(data is not None for data in self.upper.values())
+        for tile in reversed(tiles):
+            data = self.upper[tile]
             if data is None or tile.is_partial:
                 continue
             want = self.parent_hash(tile)
-            if want is not None and tile_root(data) != want:
-                self.report.add(None, tile.path, self._mismatch(tile))
+            if want is None or tile_root(data) != want:
+                if want is not None:
+                    self.report.add(None, tile.path, self._mismatch(tile))
+                self.upper[tile], ok = None, False
         try:
             root = root_from_tiles(self.size, self.reader)
         except LogUnavailableError:
@@ -111,7 +117,7 @@ class TreeChecker:
             )
             return False
         self.root_ok = True
-        return True
+        return ok
 
     def rebuild_from_entries(self) -> None:
         """When the tiles do not give the checkpoint's root, rebuild the tree from the entries
@@ -139,11 +145,11 @@ class TreeChecker:
         if tail:
             rebuilt[tile_for_size(0, self.size // TILE_WIDTH, self.size)] = tail
         if root_from_tiles(self.size, MemoryTileReader(rebuilt)) != self.root:
-            self.report.add(None, "tiles", "the entries do not give the checkpoint's root either")
+            self.report.add(None, "tiles", "the entries do not give the checkpoint's root")
             return
         self.trusted = True
         for tile, data in rebuilt.items():
-            published = self.upper.get(tile) if tile.level else self._read(tile)
+            published = self.published.get(tile) if tile.level else self._read(tile)
             if published is not None and published != data:
                 self.report.add(None, tile.path, _DIFFERS)
 
@@ -171,11 +177,14 @@ class TreeChecker:
             return list(enumerate(entries, first))
         data = self._read(tile)
         want = None if tile.is_partial else self.parent_hash(tile)
-        if data is not None and want is not None and tile_root(data) != want:
+        if tile.is_partial:
+            if not self.root_ok:
+                data = None  # not authenticated: the root check failed (already a finding)
+        elif want is None:
+            data = None  # its parent is unreadable or wrong (already a finding)
+        elif data is not None and tile_root(data) != want:
             report.add(None, tile.path, self._mismatch(tile))
             data = None
-        elif data is not None and tile.is_partial and not self.root_ok:
-            data = None  # not authenticated: the root check failed (already a finding)
         if data is None:
             # No trusted level-0 tile: the entries can stand in for it if they hash to its
             # parent (a garbled tile, an intact bundle).
