@@ -199,18 +199,24 @@ class PublicEntry:
     def from_json(cls, data: object) -> PublicEntry:
         """Parse a public entry strictly; every problem names its field."""
         obj = _mapping(data, "entry")
-        _known_keys(obj, _ENTRY_KEYS, "entry")
+        _exact_keys(obj, _ENTRY_KEYS, "entry")
         version = _int(obj, "v", "v")
         if version != FORMAT_VERSION:
             raise ValidationError("v", f"unsupported entry version {version}")
+        event_text = _str(obj, "event_id", "event_id")
         try:
-            event_id = uuid.UUID(_str(obj, "event_id", "event_id"))
+            event_id = uuid.UUID(event_text)
         except ValueError as exc:
             raise ValidationError("event_id", "not a UUID") from exc
+        if str(event_id) != event_text:
+            raise ValidationError("event_id", "write the UUID in lower case with hyphens")
         people_obj = _mapping(obj.get("people"), "people")
-        _known_keys(people_obj, _PEOPLE_KEYS, "people")
+        _exact_keys(people_obj, _PEOPLE_KEYS, "people")
         people = People(
-            **{c: _int(people_obj, c, f"people.{c}") for c in _PEOPLE_KEYS if c in people_obj}
+            residents=_int(people_obj, "residents", "people.residents"),
+            returnees=_int(people_obj, "returnees", "people.returnees"),
+            crew=_int(people_obj, "crew", "people.crew"),
+            other=_int(people_obj, "other", "people.other"),
         )
         cargo_list = obj.get("cargo")
         if not isinstance(cargo_list, list):
@@ -269,10 +275,15 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _known_keys(obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    unknown = obj.keys() - allowed
+def _exact_keys(obj: Mapping[str, Any], expected: frozenset[str], where: str) -> None:
+    """Every field present, none unknown: a parsed entry then re-encodes to the same bytes."""
+    keys = obj.keys()
+    if keys == expected:
+        return
+    unknown = keys - expected
     if unknown:
         raise ValidationError(f"{where}.{sorted(unknown)[0]}", "unknown field")
+    raise ValidationError(f"{where}.{sorted(expected - keys)[0]}", "required field is missing")
 
 
 def _str(obj: Mapping[str, Any], key: str, where: str) -> str:
@@ -303,8 +314,8 @@ def _enum(kind: type[_E], value: object, where: str) -> _E:
 
 def _cargo_line(item: object, where: str) -> CargoLine:
     obj = _mapping(item, where)
-    _known_keys(obj, _CARGO_KEYS, where)
     category = _enum(CargoCategory, obj.get("category"), f"{where}.category")
     if obj.get("kg") is None:
         raise MissingWeightError(f"{where}.kg", f"{category.value} cargo has no weight")
+    _exact_keys(obj, _CARGO_KEYS, where)
     return CargoLine(category, _int(obj, "kg", f"{where}.kg"))

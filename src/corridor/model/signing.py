@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,9 +23,10 @@ from typing import Any
 import nacl.bindings
 import nacl.exceptions
 import nacl.signing
+import orjson
 
 from corridor.errors import EntryTooLargeError, SignatureError, ValidationError
-from corridor.model.canonical import canonical_json
+from corridor.model.canonical import canonical_json, canonical_json_fast
 from corridor.model.events import PublicEntry
 
 #: A tlog entry is at most 65,535 bytes (entry bundles frame it with a uint16 length).
@@ -127,14 +127,7 @@ class Envelope:
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
         """Parse a log entry; it must be canonical JSON of a known envelope type."""
-        if len(raw) > MAX_ENTRY_BYTES:
-            raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
-        try:
-            obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError("entry", f"not JSON: {exc}") from exc
-        if not isinstance(obj, dict) or set(obj) != {"type", "body", "key", "sig"}:
-            raise ValidationError("entry", "expected an object with type, body, key and sig")
+        obj = _load_envelope(raw)
         try:
             entry_type = EntryType(obj["type"])
         except ValueError as exc:
@@ -150,6 +143,24 @@ class Envelope:
             signature=unb64(obj["sig"], "sig", SIGNATURE_BYTES),
             raw=raw,
         )
+
+
+_BODY_PREFIX = b'{"body":'
+_KEY_MARK = b',"key":"'
+_ENVELOPE_KEYS = frozenset({"type", "body", "key", "sig"})
+
+
+def _load_envelope(raw: bytes) -> dict[str, Any]:
+    """JSON-decode a log entry and check the envelope's shape (orjson: strict UTF-8, fast)."""
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError("entry", f"not JSON: {exc}") from exc
+    if not isinstance(obj, dict) or obj.keys() != _ENVELOPE_KEYS:
+        raise ValidationError("entry", "expected an object with type, body, key and sig")
+    return obj
 
 
 def seal(entry_type: EntryType, body_bytes: bytes, public_key: bytes, signature: bytes) -> bytes:
@@ -202,23 +213,21 @@ class SignedPassage:
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> SignedPassage:
-        """Parse log entry bytes as a passage (signature not yet checked)."""
-        if len(raw) > MAX_ENTRY_BYTES:
-            raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
-        try:
-            obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError("entry", f"not JSON: {exc}") from exc
-        if not isinstance(obj, dict) or set(obj) != {"type", "body", "key", "sig"}:
-            raise ValidationError("entry", "expected an object with type, body, key and sig")
+        """Parse log entry bytes as a passage (signature not yet checked).
+
+        The strict parse guarantees every field is present and typed, so the fast encoder
+        re-encodes the parsed object to exactly the RFC 8785 form; comparing that with ``raw``
+        proves ``raw`` canonical, and the signed body is then a slice of ``raw``.
+        """
+        obj = _load_envelope(raw)
         if obj["type"] != EntryType.PASSAGE.value:
             raise ValidationError("type", f"expected a passage, got {obj['type']!r}")
         entry = PublicEntry.from_json(obj["body"])
         public_key = unb64(obj["key"], "key", PUBLIC_KEY_BYTES)
         signature = unb64(obj["sig"], "sig", SIGNATURE_BYTES)
-        body = entry.canonical()
-        if seal(EntryType.PASSAGE, body, public_key, signature) != raw:
+        if canonical_json_fast(obj) != raw:
             raise ValidationError("entry", "not in RFC 8785 canonical form")
+        body = raw[len(_BODY_PREFIX) : raw.rindex(_KEY_MARK)]
         return cls(entry, body, public_key, signature, raw)
 
     def verify(self) -> None:

@@ -60,6 +60,20 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         conn.exec_driver_sql(compiled.string, list(rows))
 
 
+def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Like :func:`bulk_insert`, for rows given as tuples of every column in table order (the
+    ingest hot path: no dictionary per row on SQLite)."""
+    if not rows:
+        return
+    names = tuple(column.key for column in table.columns)
+    compiled = _compiled_insert(conn.dialect, table, names)
+    if compiled.positional:
+        assert tuple(compiled.positiontup or ()) == names
+        conn.exec_driver_sql(compiled.string, list(rows))
+    else:
+        conn.exec_driver_sql(compiled.string, [dict(zip(names, row, strict=True)) for row in rows])
+
+
 @functools.lru_cache(maxsize=64)
 def _compiled_insert(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> SQLCompiler:
     compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
@@ -81,13 +95,10 @@ def append_log_entries(
 ) -> None:
     """Store entries at ``first_index``, ``first_index + 1``, ... (type, bytes)."""
     if rows:
-        bulk_insert(
+        insert_rows(
             conn,
             log_entries,
-            [
-                {"idx": first_index + i, "type": entry_type, "entry": data}
-                for i, (entry_type, data) in enumerate(rows)
-            ],
+            [(first_index + i, entry_type, data) for i, (entry_type, data) in enumerate(rows)],
         )
 
 
@@ -186,62 +197,48 @@ def existing_passages(conn: Connection, event_ids: Iterable[str]) -> dict[str, t
 
 
 def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPassage]) -> None:
-    """Insert public rows, cargo lines and private records for passages at consecutive indices."""
-    if not items:
-        return
-    public_rows: list[dict[str, Any]] = []
-    cargo_rows: list[dict[str, Any]] = []
-    private_rows: list[dict[str, Any]] = []
+    """Insert public rows, cargo lines and private records for passages at consecutive indices.
+
+    Rows are tuples in the tables' column order (see :func:`insert_rows`)."""
+    public_rows: list[tuple[Any, ...]] = []
+    cargo_rows: list[tuple[Any, ...]] = []
+    private_rows: list[tuple[Any, ...]] = []
     for offset, item in enumerate(items):
         entry = item.entry
         event_id = str(entry.event_id)
         observed = format_time(entry.observed_at)
         day = observed[:10]
+        kind = entry.kind.value
         people = entry.people
         public_rows.append(
-            {
-                "event_id": event_id,
-                "log_index": first_index + offset,
-                "post": entry.post,
-                "observed_at": observed,
-                "day": day,
-                "kind": entry.kind.value,
-                "direction": entry.direction.value,
-                "vehicle_class": entry.vehicle_class.value,
-                "vehicle": entry.vehicle,
-                "residents": people.residents,
-                "returnees": people.returnees,
-                "crew": people.crew,
-                "other": people.other,
-                "cargo_kg": entry.cargo_kg,
-                "reason": None if entry.reason is None else entry.reason.value,
-                "convoy": entry.convoy,
-                "received_at": item.received_at,
-                "skew_seconds": item.skew_seconds,
-            }
-        )
-        cargo_rows.extend(
-            {
-                "event_id": event_id,
-                "line": n,
-                "category": line.category.value,
-                "kg": line.kg,
-                "day": day,
-                "kind": entry.kind.value,
-            }
-            for n, line in enumerate(entry.cargo)
-        )
-        if item.private_record is not None and item.salt is not None:
-            private_rows.append(
-                {
-                    "event_id": event_id,
-                    "salt": item.salt,
-                    "record": item.private_record.decode("utf-8"),
-                }
+            (
+                event_id,
+                first_index + offset,
+                entry.post,
+                observed,
+                day,
+                kind,
+                entry.direction.value,
+                entry.vehicle_class.value,
+                entry.vehicle,
+                people.residents,
+                people.returnees,
+                people.crew,
+                people.other,
+                entry.cargo_kg,
+                None if entry.reason is None else entry.reason.value,
+                entry.convoy,
+                item.received_at,
+                item.skew_seconds,
             )
-    bulk_insert(conn, passages, public_rows)
-    bulk_insert(conn, cargo_lines, cargo_rows)
-    bulk_insert(conn, private_records, private_rows)
+        )
+        for n, line in enumerate(entry.cargo):
+            cargo_rows.append((event_id, n, line.category.value, line.kg, day, kind))
+        if item.private_record is not None and item.salt is not None:
+            private_rows.append((event_id, item.salt, item.private_record.decode("utf-8")))
+    insert_rows(conn, passages, public_rows)
+    insert_rows(conn, cargo_lines, cargo_rows)
+    insert_rows(conn, private_records, private_rows)
 
 
 def count_passages(conn: Connection) -> int:
