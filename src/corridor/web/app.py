@@ -13,7 +13,6 @@ interactive Swagger and ReDoc pages are off because they load from a CDN.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from corridor import __version__
+from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
 from corridor.hq import HqServices, PublishLoop
@@ -34,10 +34,6 @@ from corridor.web.context import WebContext
 from corridor.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: Environment variable naming the database when it is not the data directory's SQLite file.
-DATABASE_URL_ENV = "CORRIDOR_DATABASE_URL"
-#: Environment variable: seconds between checkpoints while the log grows (default 1).
-PUBLISH_INTERVAL_ENV = "CORRIDOR_PUBLISH_INTERVAL"
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -121,10 +117,11 @@ def create_app_for_dir(directory: Path) -> FastAPI:
             f"{directory} is not a corridor data directory (no such directory); "
             "run `corridor demo --dir` to make one"
         )
+    settings = load_settings()
     datadir = DataDir(directory)
     scenario = datadir.scenario()
-    store = datadir.open_store(os.environ.get(DATABASE_URL_ENV))
-    interval = float(os.environ.get(PUBLISH_INTERVAL_ENV, "1.0"))
+    store = datadir.open_store(settings.database_url)
+    interval = settings.publish_interval
     hq = HqServices.for_datadir(datadir, store, publish_interval=interval)
     return create_app(
         store,

@@ -1,0 +1,39 @@
+"""Settings, declared once: name, default and meaning. Read from the environment
+(``CORRIDOR_<NAME>``) and validated once at start; secrets never live here, only in key files.
+
+docs/configuration.md documents every setting; a test checks that it does.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What a corridor node can be told through its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CORRIDOR_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "HQ's store: a SQLAlchemy URL such as postgresql://user@host/db. Unset: the data "
+            "directory's SQLite file (corridor.db)."
+        ),
+    )
+    publish_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between checkpoints while the log grows (HQ).",
+    )
+    sync_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between a post's sync rounds when all is well (post nodes).",
+    )
+
+
+def load_settings() -> Settings:
+    """The settings in force, from the environment."""
+    return Settings()
