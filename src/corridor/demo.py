@@ -10,17 +10,18 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from corridor.bulletins import ROLE_HQ, write_bulletin
+from corridor.bulletins import write_bulletin
 from corridor.datadir import DataDir, log_origin
-from corridor.hq import LOG_KEY_FILE, PSEUDONYM_KEY_FILE
 from corridor.ingest import Ingestor
-from corridor.keyfile import write_key, write_log_key, write_secret
+from corridor.keyfile import write_key
 from corridor.ledger.checkpoint import Checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
+from corridor.provision import HqKeys, init_hq
 from corridor.publish import LogPublisher
-from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
+from corridor.registry import ROLE_POST, register_key
 from corridor.reports.summary import summary
+from corridor.sim.scenario import load_scenario
 from corridor.sim.traffic import Simulation, derive_key
 from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 
@@ -68,34 +69,31 @@ def run_demo(
 ) -> DemoResult:
     """Build the demo's data directory and return its summary. ``on_day(done, total)`` reports
     progress after each simulated day."""
-    datadir = DataDir.create_fresh(directory, scenario_file, demo=True)
-    scenario = datadir.scenario()
+    scenario = load_scenario(scenario_file)
     corridor = scenario.corridor
     simulation = Simulation(scenario, seed)
-    store = datadir.open_store()
+    keys = HqKeys(
+        admin=derive_key(seed, "admin"),
+        hq=derive_key(seed, "hq"),
+        log=Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed),
+        pseudonym=simulation.pseudonym_key,
+    )
+    datadir, store, _ = init_hq(directory, scenario_file, keys=keys, scenario=scenario, demo=True)
     try:
-        admin = derive_key(seed, "admin")
-        hq = derive_key(seed, "hq")
-        log_key = Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed)
-        write_key(datadir.keys / "admin.key", admin)
-        write_key(datadir.keys / "hq.key", hq)
-        write_log_key(datadir.keys / LOG_KEY_FILE, log_key)
-        write_secret(datadir.keys / PSEUDONYM_KEY_FILE, simulation.pseudonym_key)
-        register_vehicles(
-            store, *_registries(simulation, corridor.mandate_start, corridor.mandate_end)
-        )
-        publisher = LogPublisher(store, log_key, export_dir=datadir.log)
+        publisher = LogPublisher(store, keys.log, export_dir=datadir.log)
+        fleet, permit_list = _registries(simulation, corridor.mandate_start, corridor.mandate_end)
+        register_vehicles(store, fleet, permit_list)
         since = datetime.combine(corridor.mandate_start, time(0), UTC)
-        register_key(store, corridor.id, admin, "admin", ROLE_ADMIN, admin.public_key, since)
-        register_key(store, corridor.id, admin, "hq", ROLE_HQ, hq.public_key, since)
         for post_id, key in simulation.post_keys.items():
             write_key(datadir.keys / "posts" / f"{post_id}.key", key)
-            register_key(store, corridor.id, admin, post_id, ROLE_POST, key.public_key, since)
+            register_key(store, corridor.id, keys.admin, post_id, ROLE_POST, key.public_key, since)
         for done, day in enumerate(simulation.days(days), start=1):
             ingestor = Ingestor(store, corridor, clock=_fixed_clock(day.end))
             for start in range(0, len(day.submissions), BATCH_SIZE):
                 ingestor.ingest(day.submissions[start : start + BATCH_SIZE])
-            write_bulletin(store, corridor.id, hq, day.day, simulated=scenario.traffic.simulated)
+            write_bulletin(
+                store, corridor.id, keys.hq, day.day, simulated=scenario.traffic.simulated
+            )
             publisher.publish()
             if on_day is not None:
                 on_day(done, days)
@@ -110,7 +108,7 @@ def run_demo(
     figures["log_root"] = base64.b64encode(checkpoint.root_hash).decode("ascii")
     figures["audit_command"] = f"corridor audit {datadir.log} --vkey {publisher.vkey}"
     figures = {
-        "simulated": True,
+        "simulated": scenario.traffic.simulated,
         "corridor": corridor.id,
         "corridor_name": corridor.label,
         "days": days,
