@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Vendor the dashboard's front-end libraries from the npm registry into the package, so that the
+# Vendor the web apps' front-end libraries (dashboard, post console) from the npm registry into
+# the package, so that the
 # web app needs no CDN and works offline. Versions are pinned in scripts/package.json and locked
 # in scripts/package-lock.json; `npm ci` installs exactly those (integrity-checked) into a
 # temporary directory, and only the built files and their licences are copied into
@@ -24,8 +25,8 @@ else
 fi
 
 modules="$work/node_modules"
-rm -rf "$vendor/leaflet" "$vendor/chartjs"
-mkdir -p "$vendor/leaflet/images" "$vendor/chartjs"
+rm -rf "$vendor/leaflet" "$vendor/chartjs" "$vendor/jsqr"
+mkdir -p "$vendor/leaflet/images" "$vendor/chartjs" "$vendor/jsqr"
 
 cp "$modules/leaflet/dist/leaflet.js" "$modules/leaflet/dist/leaflet.css" "$vendor/leaflet/"
 cp "$modules/leaflet/dist/images/"*.png "$vendor/leaflet/images/"
@@ -34,10 +35,14 @@ cp "$modules/leaflet/LICENSE" "$vendor/leaflet/LICENSE"
 cp "$modules/chart.js/dist/chart.umd.js" "$vendor/chartjs/"
 cp "$modules/chart.js/LICENSE.md" "$vendor/chartjs/LICENSE.md"
 
+# The post console reads permit QR codes from the camera with jsQR (UMD build, no dependencies).
+cp "$modules/jsqr/dist/jsQR.js" "$vendor/jsqr/"
+cp "$modules/jsqr/LICENSE" "$vendor/jsqr/LICENSE"
+
 # Record what was vendored, so a reviewer can check it against the registry.
 {
     echo "Vendored by scripts/vendor-assets.sh from the npm registry; do not edit by hand."
-    for pkg in leaflet chart.js; do
+    for pkg in leaflet chart.js jsqr; do
         node -e "const p=require('$modules/$pkg/package.json');console.log(p.name+' '+p.version+' ('+p.license+')')"
     done
 } > "$vendor/VERSIONS.txt"

@@ -1,0 +1,319 @@
+"""A post node: records passages into its outbox, durably, before the console says "saved".
+
+::
+
+    post-data/
+      scenario.yaml     the corridor (a copy of HQ's scenario)
+      corridor.db       this post's own SQLite store (same schema as HQ, other tables in use)
+      keys/post.key     the post's Ed25519 key (signs every event and every request to HQ)
+
+``store_meta`` holds ``post_id`` and ``hq_url`` (set by ``corridor post init``), and
+``pseudonym_key`` and ``log_vkey`` (pulled from HQ, :mod:`corridor.post.registry`).
+
+Recording is one linear function, :meth:`PostNode.record_passage`: validate on the post's
+clock, build the private record and the public entry, sign, then insert into ``outbox`` with the
+next ``seq`` in one committed write transaction. Only then does it return, and only then does
+the console show "saved". Outbox rows are never deleted before HQ has given them a log index.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, func, select
+
+from corridor.datadir import DataDir
+from corridor.errors import ConfigError, NotFoundError
+from corridor.keyfile import read_key
+from corridor.model.corridor import Corridor
+from corridor.model.events import PrivateRecord, PublicEntry, format_time, new_salt
+from corridor.model.pseudonym import vehicle_pseudonym
+from corridor.model.signing import SignedPassage, SigningKey
+from corridor.model.validation import validate_entry
+from corridor.post.form import PassageForm
+from corridor.post.records import Counts, OutboxRow, row_from_db
+from corridor.post.registry import (
+    META_LOG_VKEY,
+    META_PSEUDONYM,
+    PermitMatch,
+    VehicleMatch,
+    find_permit,
+    find_vehicles,
+)
+from corridor.store import queries
+from corridor.store.engine import Store
+from corridor.store.schema import alerts, outbox
+
+Clock = Callable[[], datetime]
+
+POST_KEY_FILE = "post.key"
+META_POST = "post_id"
+META_HQ = "hq_url"
+META_LAST_SYNC = "last_sync_at"
+META_LAST_PULL = "last_registry_pull_at"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class PostNode:
+    """One post's recording and bookkeeping over its data directory.
+
+    ``store`` defaults to the directory's own SQLite file; ``clock`` is the post's clock
+    (validation refuses times too far in its future). ``post`` and ``hq_url`` override what
+    ``corridor post init`` stored; a ``post`` other than the stored one is refused, since the
+    key belongs to the stored post.
+    """
+
+    def __init__(
+        self,
+        datadir: DataDir,
+        *,
+        store: Store | None = None,
+        clock: Clock = system_clock,
+        post: str | None = None,
+        hq_url: str | None = None,
+    ) -> None:
+        self.datadir = datadir
+        self.corridor: Corridor = datadir.scenario().corridor
+        self.store = store if store is not None else datadir.open_store()
+        self.clock = clock
+        #: Set after every recorded passage, so the sync loop pushes at once.
+        self.recorded = threading.Event()
+        with self.store.read() as conn:
+            stored_post = queries.get_meta(conn, META_POST)
+            stored_hq = queries.get_meta(conn, META_HQ)
+        if stored_post is None:
+            raise ConfigError(
+                f"{datadir.path} is not a post data directory (no post id); "
+                "run `corridor post init` first"
+            )
+        if post is not None and post != stored_post:
+            raise ConfigError(
+                f"{datadir.path} belongs to post {stored_post}, not {post}: its key is that post's"
+            )
+        self.post_id = stored_post
+        self.corridor.post(self.post_id)
+        self.hq_url = (hq_url or stored_hq or "").rstrip("/")
+        self.key: SigningKey = read_key(datadir.keys / POST_KEY_FILE)
+        self._signer = self.key.signer()
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        *,
+        post: str | None = None,
+        hq_url: str | None = None,
+        clock: Clock = system_clock,
+    ) -> PostNode:
+        """A node over the post data directory at ``directory`` and its own SQLite store."""
+        if not directory.is_dir():
+            raise ConfigError(
+                f"{directory} is not a post data directory (no such directory); "
+                "run `corridor post init` first"
+            )
+        return cls(DataDir(directory), post=post, hq_url=hq_url, clock=clock)
+
+    # -- settings pulled from HQ ---------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self.store.read() as conn:
+            return queries.get_meta(conn, key)
+
+    def pseudonym_key(self) -> bytes | None:
+        text = self.meta(META_PSEUDONYM)
+        return None if text is None else base64.b64decode(text)
+
+    def log_vkey(self) -> str | None:
+        return self.meta(META_LOG_VKEY)
+
+    def find_vehicles(self, prefix: str, limit: int = 10) -> list[VehicleMatch]:
+        """Registered vehicles whose plate starts like ``prefix`` (console completion)."""
+        with self.store.read() as conn:
+            return find_vehicles(conn, prefix, limit)
+
+    def find_permit(self, code: str) -> PermitMatch:
+        """The permit a scanned or typed code names, with its vehicle."""
+        with self.store.read() as conn:
+            return find_permit(conn, code)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record_passage(
+        self, form: PassageForm, operator: str, now: datetime | None = None
+    ) -> OutboxRow:
+        """Validate, sign and durably queue one passage; return its outbox row.
+
+        Raises :class:`~corridor.errors.ValidationError` (naming the field) for a bad passage,
+        and :class:`~corridor.errors.ConfigError` before the registry was ever pulled (the
+        vehicle pseudonym needs HQ's key). The row is committed when this returns.
+        """
+        now = now or self.clock()
+        key = self.pseudonym_key()
+        if key is None:
+            raise ConfigError(
+                "this post has no vehicle pseudonym key yet: it must sync its registry with HQ "
+                "once before recording passages"
+            )
+        observed = form.observed_at or now
+        private = PrivateRecord(
+            plate=form.plate,
+            driver=form.driver,
+            documents=form.documents,
+            notes=form.notes,
+        )
+        salt = new_salt()
+        entry = PublicEntry(
+            event_id=uuid.uuid4(),
+            corridor=self.corridor.id,
+            post=self.post_id,
+            observed_at=observed.replace(microsecond=0),
+            kind=form.kind,
+            direction=form.direction,
+            vehicle_class=form.vehicle_class,
+            vehicle=vehicle_pseudonym(form.plate, key),
+            people=form.people,
+            cargo=form.cargo,
+            private=private.commitment(salt),
+            reason=form.reason,
+            convoy=form.convoy,
+        )
+        validate_entry(entry, self.corridor, now)
+        signed = SignedPassage.sign(entry, self._signer)
+        recorded_at = format_time(now)
+        private_text = json.dumps(private.to_json(), ensure_ascii=False, sort_keys=True)
+        # One write transaction: the next seq and the row commit together (one writer, BEGIN
+        # IMMEDIATE), so seq numbers are contiguous and nothing is "saved" that is not on disk.
+        with self.store.write() as conn:
+            seq = _next_seq(conn)
+            values = {
+                "seq": seq,
+                "event_id": str(entry.event_id),
+                "entry": signed.raw,
+                "private_record": private_text,
+                "salt": salt,
+                "recorded_at": recorded_at,
+                "operator": operator,
+                "log_index": None,
+                "acked_at": None,
+                "receipt": None,
+            }
+            conn.execute(outbox.insert().values(**values))
+        self.recorded.set()
+        return row_from_db(values)
+
+    # -- reading the outbox --------------------------------------------------------------------
+
+    def counts(self) -> Counts:
+        """Pending (no log index yet) and synced rows, and the last successful push."""
+        with self.store.read() as conn:
+            pending = conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.log_index.is_(None))
+            ).scalar_one()
+            synced = conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.log_index.is_not(None))
+            ).scalar_one()
+            last = queries.get_meta(conn, META_LAST_SYNC)
+        return Counts(int(pending), int(synced), last)
+
+    def unacknowledged(self, limit: int) -> list[OutboxRow]:
+        """The oldest rows HQ has not yet acknowledged, by seq."""
+        query = (
+            select(outbox).where(outbox.c.log_index.is_(None)).order_by(outbox.c.seq).limit(limit)
+        )
+        with self.store.read() as conn:
+            return [row_from_db(r._mapping) for r in conn.execute(query)]
+
+    def without_receipt(self, limit: int = 100) -> list[OutboxRow]:
+        """Acknowledged rows whose receipt has not been fetched yet, oldest first."""
+        query = (
+            select(outbox)
+            .where(outbox.c.log_index.is_not(None), outbox.c.receipt.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        with self.store.read() as conn:
+            return [row_from_db(r._mapping) for r in conn.execute(query)]
+
+    def recorded_since(self, since: datetime) -> list[OutboxRow]:
+        """Rows recorded at or after ``since``, newest first (the console's list of today)."""
+        query = (
+            select(outbox)
+            .where(outbox.c.recorded_at >= format_time(since))
+            .order_by(outbox.c.seq.desc())
+        )
+        with self.store.read() as conn:
+            return [row_from_db(r._mapping) for r in conn.execute(query)]
+
+    def today(self) -> list[OutboxRow]:
+        """Rows recorded since midnight UTC on the post's clock, newest first."""
+        start = self.clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.recorded_since(start)
+
+    def row(self, seq: int) -> OutboxRow:
+        with self.store.read() as conn:
+            found = conn.execute(select(outbox).where(outbox.c.seq == seq)).first()
+        if found is None:
+            raise NotFoundError(f"no passage number {seq} at this post")
+        return row_from_db(found._mapping)
+
+    # -- alerts and retention ------------------------------------------------------------------
+
+    def raise_alert(self, kind: str, message: str, source: str = "hq") -> None:
+        """Record an alert, once: an identical unacknowledged alert is not repeated."""
+        with self.store.write() as conn:
+            open_same = conn.execute(
+                select(func.count())
+                .select_from(alerts)
+                .where(
+                    alerts.c.kind == kind,
+                    alerts.c.source == source[:64],
+                    alerts.c.message == message,
+                    alerts.c.acknowledged == 0,
+                )
+            ).scalar_one()
+            if open_same:
+                return
+            conn.execute(
+                alerts.insert().values(
+                    raised_at=format_time(self.clock()),
+                    kind=kind,
+                    source=source[:64],
+                    message=message,
+                    acknowledged=0,
+                )
+            )
+
+    def open_alerts(self) -> list[dict[str, object]]:
+        query = select(alerts).where(alerts.c.acknowledged == 0).order_by(alerts.c.id)
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def purge_acknowledged(self, older_than: timedelta) -> int:
+        """Delete rows HQ logged and whose receipt is stored, recorded more than
+        ``older_than`` ago; return how many. A row without a log index is never deleted."""
+        cutoff = format_time(self.clock() - older_than)
+        with self.store.write() as conn:
+            result = conn.execute(
+                delete(outbox).where(
+                    outbox.c.log_index.is_not(None),
+                    outbox.c.receipt.is_not(None),
+                    outbox.c.recorded_at < cutoff,
+                )
+            )
+        return int(result.rowcount)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def _next_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one()) + 1
