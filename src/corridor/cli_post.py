@@ -1,0 +1,142 @@
+"""The post node's commands: ``corridor post init|sync`` and ``corridor operators add``, and
+:func:`serve_post`, which ``corridor serve --role post`` calls. Thin, like :mod:`corridor.cli`:
+parse, call :mod:`corridor.post`, print. Errors are ``CorridorError``s, shown by ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from corridor.errors import ConfigError
+
+#: Where ``operators add`` reads the password from when it is set (scripts, tests).
+PASSWORD_ENV = "CORRIDOR_PASSWORD"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+err = Console(stderr=True)
+
+post_app = typer.Typer(help="Post nodes: set one up, sync it with HQ.", no_args_is_help=True)
+operators_app = typer.Typer(help="Operators who log in to a post's console.", no_args_is_help=True)
+
+DirOption = Annotated[Path, typer.Option("--dir", help="Post data directory.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``post`` and ``operators`` command groups to ``app``."""
+    app.add_typer(post_app, name="post")
+    app.add_typer(operators_app, name="operators")
+
+
+@post_app.command("init")
+def post_init(
+    directory: DirOption,
+    post: Annotated[str, typer.Option("--post", help="This post's id in the scenario (P07).")],
+    hq: Annotated[str, typer.Option("--hq", help="HQ's base URL (https://hq.example.org).")],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file, the same as HQ's (default: the built-in one)."),
+    ] = None,
+) -> None:
+    """Make a post data directory with a new post key; print the key to register at HQ."""
+    from corridor.post.setup import init_post
+    from corridor.sim.scenario import default_scenario_path
+
+    setup = init_post(directory, post, hq, scenario or default_scenario_path())
+    err.print(f"post {setup.post} set up in {directory}; its key is {directory}/keys/post.key")
+    err.print("register this public key for the post at HQ, then add operators:")
+    sys.stdout.write(setup.public_key_b64 + "\n")
+    sys.stdout.flush()
+
+
+@post_app.command("sync")
+def post_sync(directory: DirOption) -> None:
+    """Sync once with HQ now: pull the registry, push the outbox, fetch receipts."""
+    from corridor.post.node import PostNode
+    from corridor.post.sync_client import SyncClient
+
+    node = PostNode.open(directory)
+    client = SyncClient(node)
+    try:
+        client.sync_once()
+        counts = node.counts()
+    finally:
+        client.close()
+        node.close()
+    err.print(f"pending {counts.pending}, synced {counts.synced}")
+
+
+def _password() -> str:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@operators_app.command("add")
+def operators_add(
+    directory: DirOption,
+    username: Annotated[str, typer.Option("--username", help="Login name.")],
+    post: Annotated[
+        str | None, typer.Option("--post", help="Post (default: the directory's own post).")
+    ] = None,
+    role: Annotated[str, typer.Option("--role", help="operator, coordinator or admin.")] = (
+        "operator"
+    ),
+) -> None:
+    """Add an operator; the password comes from CORRIDOR_PASSWORD or is asked twice."""
+    from corridor.datadir import DataDir
+    from corridor.post.auth import add_operator
+    from corridor.post.node import META_POST
+    from corridor.store import queries
+
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a data directory (no such directory)")
+    store = DataDir(directory).open_store()
+    try:
+        if post is None:
+            with store.read() as conn:
+                post = queries.get_meta(conn, META_POST)
+        add_operator(store, username, post, _password(), role)
+    finally:
+        store.dispose()
+    err.print(f"operator {username} added" + (f" for post {post}" if post else ""))
+
+
+def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str | None) -> None:
+    """Serve the post's console and run the sync loop in a background thread until stopped."""
+    import uvicorn
+
+    from corridor.post.node import PostNode
+    from corridor.post.sync_client import SyncClient
+    from corridor.web.console import create_post_app
+
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a post data directory; run `corridor post init`")
+    node = PostNode.open(directory, post=post, hq_url=hq)
+    client = SyncClient(node)
+    stop = threading.Event()
+    syncing = threading.Thread(target=client.run, args=(stop,), name="post-sync", daemon=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if host not in LOCAL_HOSTS:
+        err.print(f"[yellow]warning:[/yellow] the console is meant for localhost, not {host}")
+    err.print(
+        f"post {node.post_id}: console on http://{host}:{port}/ , syncing with "
+        f"{node.hq_url or '(no HQ URL)'}  (Ctrl-C to stop)"
+    )
+    syncing.start()
+    try:
+        uvicorn.run(create_post_app(node), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+        syncing.join(timeout=20)
+        client.close()
+        node.close()

@@ -1,0 +1,3 @@
+// The receipt page's print button (no inline handlers: the CSP forbids them).
+"use strict";
+document.getElementById("print")?.addEventListener("click", () => window.print());
