@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -79,14 +80,32 @@ def demo(
         _serve(directory, host, port)
 
 
+class Role(StrEnum):
+    HQ = "hq"
+    POST = "post"
+
+
 @app.command()
 def serve(
     directory: DirOption = Path("corridor-data"),
+    role: Annotated[Role, typer.Option(help="hq: dashboard, log and sync; post: console.")] = (
+        Role.HQ
+    ),
+    post: Annotated[
+        str | None, typer.Option(help="With --role post: the post this node is, e.g. P07.")
+    ] = None,
+    hq: Annotated[str | None, typer.Option(help="With --role post: HQ's base URL.")] = None,
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
 ) -> None:
-    """Serve the web app over an existing data directory."""
-    _serve(directory, host, port)
+    """Serve a data directory: HQ's dashboard, API, log and sync endpoints (store:
+    CORRIDOR_DATABASE_URL or the directory's SQLite), or a post's operator console."""
+    if role is Role.POST:
+        from corridor.cli_post import serve_post
+
+        serve_post(directory, host, port, post, hq)
+    else:
+        _serve(directory, host, port)
 
 
 def _serve(directory: Path, host: str, port: int) -> None:
@@ -113,7 +132,9 @@ def scenario_validate(file: Annotated[Path, typer.Argument(help="Scenario file (
 def main() -> None:
     """Entry point: run the app and turn corridor's errors into messages."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except CorridorError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
@@ -208,3 +229,13 @@ def _read_text(path: Path) -> str:
         return _read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text") from exc
+
+
+def _register_command_groups() -> None:
+    from corridor import cli_hq, cli_post
+
+    cli_hq.register(app)
+    cli_post.register(app)
+
+
+_register_command_groups()

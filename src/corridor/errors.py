@@ -19,6 +19,7 @@ Each boundary (the CLI, the web app) catches ``CorridorError`` once and shows ``
     ├── PayloadTooLargeError        413  a batch with too many events or bytes
     ├── ScenarioError               422  a scenario file is missing or wrong (with locations)
     ├── ConfigError                 400  a setting or data directory is unusable
+    ├── LogUnavailableError         502  a remote log or HQ cannot be reached (names the URL)
     └── VerificationError           422  a log, proof, note or checkpoint does not verify
 """
 
@@ -112,6 +113,12 @@ class ScenarioError(CorridorError):
 
 class ConfigError(CorridorError):
     """A setting, key file or data directory cannot be used as given."""
+
+
+class LogUnavailableError(CorridorError):
+    """A log or HQ could not be read at all (network error, server error); names the URL."""
+
+    status_code = 502
 
 
 class VerificationError(CorridorError):

@@ -78,7 +78,9 @@ def register_key(
 def revoke_key(
     store: Store, corridor: str, admin: SigningKey, public_key: bytes, revoked_at: datetime
 ) -> int:
-    """Log and store the revocation of a key; events it signs from ``revoked_at`` on are refused."""
+    """Log and store the revocation of a key; events it signs from ``revoked_at`` on are refused.
+
+    ``revoked_at`` may not come before an event this key signed that is already logged."""
     with store.write() as conn:
         known = {record.public_key: record for record in queries.all_keys(conn)}
         record = known.get(public_key)
@@ -88,6 +90,17 @@ def revoke_key(
         if admin_record is None or admin_record.role != ROLE_ADMIN:
             raise SignatureError("this admin key is not the registered admin key of this store")
         body = revocation_body(corridor, record.owner, public_key, revoked_at)
+        signed_after = queries.first_entry_signed_since(
+            conn, record.owner, public_key, body["revoked_at"]
+        )
+        if signed_after is not None:
+            # A revocation only looks forward in the log: auditors replay it from its place on,
+            # so it must not make entries already logged invalid after the fact.
+            raise ConflictError(
+                f"key {b64(public_key)} already signed event {signed_after[0]} observed at "
+                f"{signed_after[1]}, after the revocation time {body['revoked_at']}; revoke it "
+                "from a later time"
+            )
         raw = sign_body(EntryType.KEY_REVOCATION, body, admin)
         index = queries.log_size(conn)
         queries.append_log_entries(conn, index, [(EntryType.KEY_REVOCATION.value, raw)])

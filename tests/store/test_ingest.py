@@ -172,3 +172,13 @@ def test_only_the_admin_key_registers_keys(store: Store) -> None:
     intruder = SigningKey(b"\x05" * 32)
     with pytest.raises(SignatureError, match="not the registered admin key"):
         register_key(store, "test", intruder, "P02", ROLE_POST, intruder.public_key, SINCE)
+
+
+def test_a_revocation_may_not_reach_back_over_logged_events(
+    ingestor: Ingestor, make_entry: EntryFactory, post_key: SigningKey, store: Store
+) -> None:
+    observed = datetime(2020, 12, 1, 12, 0, tzinfo=UTC)
+    ingestor.ingest([submission(make_entry, post_key, 1, observed_at=observed)])
+    with pytest.raises(ConflictError, match="already signed event .* revoke it from a later"):
+        revoke_key(store, "test", ADMIN, post_key.public_key, datetime(2020, 12, 1, tzinfo=UTC))
+    revoke_key(store, "test", ADMIN, post_key.public_key, datetime(2020, 12, 1, 13, tzinfo=UTC))

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import httpx
 
-from corridor.errors import ConfigError, CorridorError, NotFoundError
+from corridor.errors import ConfigError, LogUnavailableError, NotFoundError
 from corridor.ledger import Tile
 
 __all__ = [
@@ -29,12 +29,6 @@ __all__ = [
 
 #: Seconds to wait for a connection and for each read of a remote log.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-
-
-class LogUnavailableError(CorridorError):
-    """The log could not be read at all (network error, server error); names the URL."""
-
-    status_code = 502
 
 
 class LogSource(Protocol):

@@ -6,11 +6,13 @@ Writes take the :class:`~sqlalchemy.Connection` of an open write transaction
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Dialect, Table, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -322,3 +324,21 @@ def passage_entries_of_day(conn: Connection, day: str, below: int) -> list[bytes
         .order_by(log_entries.c.idx)
     ).all()
     return [bytes(r[0]) for r in rows]
+
+
+def first_entry_signed_since(
+    conn: Connection, post: str, public_key: bytes, since: str
+) -> tuple[str, str] | None:
+    """(event id, observed time) of the earliest logged passage of ``post`` observed at or after
+    ``since`` and signed by ``public_key``, or None."""
+    key_text = base64.b64encode(public_key).decode("ascii")
+    rows = conn.execute(
+        select(passages.c.event_id, passages.c.observed_at, log_entries.c.entry)
+        .join(log_entries, log_entries.c.idx == passages.c.log_index)
+        .where(passages.c.post == post, passages.c.observed_at >= since)
+        .order_by(passages.c.observed_at)
+    )
+    for event_id, observed_at, entry in rows:
+        if orjson.loads(entry)["key"] == key_text:
+            return str(event_id), str(observed_at)
+    return None
