@@ -1,9 +1,16 @@
-"""Shared fixtures: a small corridor, keys, and a factory for valid entries."""
+"""Shared fixtures: a small corridor, keys, a factory for valid entries, and a fresh PostgreSQL
+database per test run.
+
+PostgreSQL tests use ``CORRIDOR_TEST_POSTGRES_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``, the server CI provides). Without a reachable
+server they skip with a message saying what to install; under CI they fail instead.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -69,3 +76,39 @@ def make_entry() -> EntryFactory:
         return PublicEntry(**fields)
 
     return make
+
+
+POSTGRES_URL = os.environ.get(
+    "CORRIDOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_admin() -> object:
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}): install and "
+            "start postgresql, or set CORRIDOR_TEST_POSTGRES_URL"
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test run; its URL."""
+    import psycopg
+
+    admin = _postgres_admin()
+    assert isinstance(admin, psycopg.Connection)
+    name = f"corridor_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

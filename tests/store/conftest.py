@@ -1,55 +1,14 @@
-"""Stores to test against: SQLite always, PostgreSQL when a server is reachable.
-
-PostgreSQL tests use ``CORRIDOR_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``,
-the server CI provides), create a fresh database for the run and drop it at the end.
-"""
+"""Stores to test against: SQLite always, PostgreSQL when a server is reachable (see the
+``postgres_database`` fixture in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from corridor.store.engine import Store, open_store, sqlite_url
-
-POSTGRES_URL = os.environ.get(
-    "CORRIDOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-
-
-def _postgres_admin() -> object:
-    import psycopg
-
-    try:
-        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(
-            f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}): install and "
-            "start postgresql, or set CORRIDOR_TEST_POSTGRES_URL"
-        )
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test run; its URL."""
-    import psycopg
-
-    admin = _postgres_admin()
-    assert isinstance(admin, psycopg.Connection)
-    name = f"corridor_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = POSTGRES_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
 
 StoreFactory = Callable[[], Store]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,18 +16,15 @@ from sqlalchemy import func, select
 from corridor.datadir import DataDir
 from corridor.demo import run_demo
 from corridor.keyfile import read_key
-from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
-from corridor.model.signing import SignedPassage, SigningKey
-from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
+from corridor.model.events import People
+from corridor.model.signing import SigningKey
 from corridor.registry import revoke_key
 from corridor.sim.scenario import default_scenario_path
 from corridor.store.schema import alerts, log_entries, passages
 from corridor.sync_hq import request_message
 from corridor.web.app import create_app_for_dir
+from tests.pushing import OBSERVED, event, push_request
 from tests.web.conftest import TestClient
-
-PRIVATE = PrivateRecord(plate="SIM CA 0001", driver="Simulated driver 0001")
-OBSERVED = datetime(2020, 12, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -45,45 +40,11 @@ def post_key(directory: Path, post: str = "P01") -> SigningKey:
     return read_key(directory / "keys" / "posts" / f"{post}.key")
 
 
-def event(key: SigningKey, n: int, post: str = "P01", **changes: Any) -> dict[str, Any]:
-    salt = bytes([n % 256]) * 16
-    fields: dict[str, Any] = {
-        "event_id": uuid.UUID(int=90_000 + n, version=4),
-        "corridor": "lachin",
-        "post": post,
-        "observed_at": OBSERVED + timedelta(minutes=n),
-        "kind": PassageKind.PASSED,
-        "direction": Direction.INBOUND,
-        "vehicle_class": VehicleClass.TRUCK,
-        "vehicle": "ab" * 16,
-        "people": People(crew=1),
-        "cargo": (CargoLine(CargoCategory.FOOD, 5_000),),
-        "private": PRIVATE.commitment(salt),
-    }
-    fields.update(changes)
-    raw = SignedPassage.sign(PublicEntry(**fields), key).raw
-    return {
-        "seq": n,
-        "entry": base64.b64encode(raw).decode(),
-        "private": PRIVATE.to_json(),
-        "salt": base64.b64encode(salt).decode(),
-    }
-
-
 def push(
     client: Any, key: SigningKey, events: list[dict[str, Any]], post: str = "P01", **kw: Any
 ) -> Any:
-    body = (
-        kw.get("body")
-        or json.dumps({"post": post, "sent_at": "2020-12-03T10:00:00Z", "events": events}).encode()
-    )
-    signature = key.sign(request_message("push", body))
-    headers = {
-        "X-Corridor-Post": post,
-        "X-Corridor-Key": base64.b64encode(key.public_key).decode(),
-        "X-Corridor-Signature": base64.b64encode(signature).decode(),
-        **kw.get("headers", {}),
-    }
+    body, headers = push_request(key, events, post, kw.get("body"))
+    headers.update(kw.get("headers", {}))
     return client.post("/api/v1/sync/push", content=body, headers=headers)
 
 
