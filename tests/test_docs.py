@@ -38,3 +38,10 @@ def test_every_hq_endpoint_is_documented(tmp_path: Path) -> None:
             m.startswith(stem) or (short and m.startswith(short) and "{" in path) or m == short
             for m in mentioned
         ), f"{path} is not documented in docs/"
+
+
+def test_the_cli_reference_is_generated_from_help() -> None:
+    from corridor.clidoc import render
+
+    current = (REPO / "docs" / "cli.md").read_text()
+    assert current == render(), "docs/cli.md is stale: python -m corridor.clidoc > docs/cli.md"
