@@ -112,9 +112,11 @@ def operators_add(
 
 
 def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str | None) -> None:
-    """Serve the post's console and run the sync loop in a background thread until stopped."""
+    """Serve the post's console and run the sync loop in a background thread until stopped
+    (every ``CORRIDOR_SYNC_INTERVAL`` seconds when all is well, backing off after failures)."""
     import uvicorn
 
+    from corridor.config import load_settings
     from corridor.post.node import PostNode
     from corridor.post.sync_client import SyncClient
     from corridor.web.console import create_post_app
@@ -122,10 +124,13 @@ def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str 
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a post data directory; run `corridor post init`")
     node = PostNode.open(directory, post=post, hq_url=hq)
-    client = SyncClient(node)
+    client = SyncClient(node, interval=load_settings().sync_interval)
     stop = threading.Event()
     syncing = threading.Thread(target=client.run, args=(stop,), name="post-sync", daemon=True)
+    # The sync loop logs counts and errors only, never personal data; httpx's own request
+    # lines are left out (one a round would drown the rest).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if host not in LOCAL_HOSTS:
         err.print(f"[yellow]warning:[/yellow] the console is meant for localhost, not {host}")
     err.print(

@@ -223,4 +223,5 @@
       .catch(() => {});
   };
   window.setInterval(refresh, 5000);
+  document.body.dataset.ready = "console";
 })();
