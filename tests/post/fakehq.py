@@ -53,6 +53,8 @@ class FakeHq:
     fail_after_ingest: bool = False
     #: Publish a checkpoint after each push (False: sequenced but not yet published).
     publish: bool = True
+    #: Answer every receipt request with the receipt of log entry 0 (a wrong receipt).
+    wrong_receipts: bool = False
 
     def __post_init__(self) -> None:
         self.log_key = Ed25519Signer.generate(log_origin(self.corridor_id))
@@ -190,6 +192,8 @@ class FakeHq:
         index = self.by_id.get(event_id)
         if index is None or index >= self.published_size:
             return _error(404, "not yet in a published checkpoint")
+        if self.wrong_receipts:
+            index = 0
         proof = TlogProof.create(index, Note.from_text(self.note), self.tree)
         return JSONResponse({"event_id": event_id, "log_index": index, "proof": proof.to_text()})
 

@@ -174,3 +174,21 @@ def test_a_post_without_registry_says_so(node: PostNode, operator: tuple[str, st
         response = client.post("/console/passages", data={**PASSAGE, "csrf": csrf_of(client)})
         assert response.status_code == 400
         assert "must sync its registry with HQ once" in response.text
+
+
+def test_alerts_are_shown_and_acknowledged(console: TestClient, pulled: PostNode) -> None:
+    pulled.raise_alert("push_conflict", "HQ refused the push (409): event already logged")
+    log_in(console)
+    page = console.get("/console").text
+    assert 'data-kind="push_conflict"' in page and "event already logged" in page
+    (alert_id,) = [a["id"] for a in pulled.open_alerts()]
+    url = f"/console/alerts/{alert_id}/acknowledge"
+    assert console.post(url, data={}).status_code == 403
+    response = console.post(url, data={"csrf": csrf_of(console)}, follow_redirects=False)
+    assert response.status_code == 303
+    assert pulled.open_alerts() == []
+    assert 'data-kind="push_conflict"' not in console.get("/console").text
+    assert (
+        console.post("/console/alerts/999/acknowledge", data={"csrf": csrf_of(console)}).status_code
+        == 404
+    )

@@ -306,6 +306,20 @@ def test_receipts_are_fetched_once_published(
         assert conn.execute(select(outbox.c.receipt).where(outbox.c.receipt.is_(None))).all() == []
 
 
+def test_a_receipt_that_does_not_prove_our_entry_is_refused(
+    pulled: PostNode, sync: SyncClient, hq: FakeHq
+) -> None:
+    for _ in range(2):
+        pulled.record_passage(TRUCK, "amira")
+    sync.push_once()
+    hq.wrong_receipts = True
+    assert sync.fetch_receipts(limit=1) == 1  # passage 1 is entry 0: its receipt is right
+    with pytest.raises(VerificationError, match="receipt is for index 0"):
+        sync.fetch_receipts()
+    assert pulled.row(2).receipt is None
+    assert alert_kinds(pulled) == ["bad_receipt"]
+
+
 def test_sync_once_pulls_pushes_and_fetches(node: PostNode, sync: SyncClient) -> None:
     sync.sync_once()  # first round: the registry, nothing to push
     node.record_passage(TRUCK, "amira")

@@ -8,6 +8,7 @@
     registry.py      registries pulled from HQ (vehicles, permits, keys, operators), lookups
     wire.py          the sync wire format: signed requests, push body, HQ's answer
     checkpoints.py   HQ's checkpoints: signature, consistency from HQ's tiles, alerts
+    receipts.py      receipts (C2SP tlog-proofs) fetched from HQ and verified
     sync_client.py   SyncClient: push, pull, receipts, the backoff loop
     auth.py          operators (Argon2), in-memory sessions, CSRF tokens
     setup.py         init_post: a new post data directory and key

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, NotFoundError
@@ -296,6 +296,15 @@ class PostNode:
         query = select(alerts).where(alerts.c.acknowledged == 0).order_by(alerts.c.id)
         with self.store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def acknowledge_alert(self, alert_id: int) -> None:
+        """Mark an alert as seen by an operator (a repeat of its cause raises it again)."""
+        with self.store.write() as conn:
+            done = conn.execute(
+                update(alerts).where(alerts.c.id == alert_id).values(acknowledged=1)
+            ).rowcount
+        if not done:
+            raise NotFoundError(f"no alert {alert_id} at this post")
 
     def purge_acknowledged(self, older_than: timedelta) -> int:
         """Delete rows HQ logged and whose receipt is stored, recorded more than

@@ -37,10 +37,8 @@ from corridor.errors import (
     VerificationError,
 )
 from corridor.ledger.checkpoint import Checkpoint
-from corridor.ledger.keys import Ed25519Verifier
-from corridor.ledger.tlogproof import TlogProof, verify_proof
 from corridor.model.events import format_time
-from corridor.post import checkpoints
+from corridor.post import checkpoints, receipts
 from corridor.post.checkpoints import HqUnavailableError, HttpTileReader
 from corridor.post.node import META_LAST_PULL, META_LAST_SYNC, PostNode
 from corridor.post.registry import RegistryUpdate, apply_registry
@@ -59,8 +57,6 @@ from corridor.store import queries
 from corridor.store.schema import outbox
 
 log = logging.getLogger("corridor.post.sync")
-
-RECEIPT_PATH = "/api/v1/passages/{event_id}/receipt"
 
 
 @dataclass
@@ -268,37 +264,9 @@ class SyncClient:
         return checkpoints.check_checkpoint(self.node, note_text, self.tiles)
 
     def fetch_receipts(self, limit: int = 100) -> int:
-        """Fetch, verify and store the receipts (C2SP tlog-proofs) of logged rows that have
-        none yet; return how many were stored. Stops at the first one not yet published."""
-        vkey = self.node.log_vkey()
-        if vkey is None:
-            return 0
-        verifier = Ed25519Verifier.from_vkey(vkey)
-        stored = 0
-        for row in self.node.without_receipt(limit):
-            response = self._send("GET", RECEIPT_PATH.format(event_id=row.event_id))
-            if response.status_code == 404:
-                break  # logged but not yet in a published checkpoint: later
-            data = _json(response)
-            if response.status_code != 200 or not isinstance(data, dict):
-                raise HqUnavailableError(f"HQ answered {response.status_code} for a receipt")
-            try:
-                proof = TlogProof.from_text(str(data.get("proof", "")))
-                if proof.index != row.log_index:
-                    raise VerificationError(
-                        f"receipt is for index {proof.index}, HQ acknowledged {row.log_index}"
-                    )
-                verify_proof(proof, row.entry, [verifier], origin=verifier.name)
-            except VerificationError as exc:
-                self.node.raise_alert("bad_receipt", f"receipt of seq {row.seq}: {exc}")
-                raise
-            self.check_checkpoint(proof.checkpoint.to_text())
-            with self.node.store.write() as conn:
-                conn.execute(
-                    update(outbox).where(outbox.c.seq == row.seq).values(receipt=proof.to_text())
-                )
-            stored += 1
-        return stored
+        """Fetch, verify and store the receipts of logged rows that have none yet
+        (:mod:`corridor.post.receipts`); return how many were stored."""
+        return receipts.fetch_receipts(self.node, self._send, self.check_checkpoint, limit)
 
     # -- the loop ------------------------------------------------------------------------------
 

@@ -171,6 +171,16 @@ async def record(request: Request, context: Console, session: LoggedIn) -> Respo
     return RedirectResponse(f"/console?saved={row.seq}", status_code=303)
 
 
+@router.post("/console/alerts/{alert_id}/acknowledge")
+async def acknowledge_alert(
+    request: Request, context: Console, session: LoggedIn, alert_id: int
+) -> Response:
+    form = await request.form()
+    check_csrf(request, _field(form, auth.CSRF_FIELD), session)
+    await run_in_threadpool(context.node.acknowledge_alert, alert_id)
+    return RedirectResponse("/console", status_code=303)
+
+
 @router.get("/console/passages/{seq}/receipt", response_class=HTMLResponse)
 def receipt(request: Request, context: Console, session: LoggedIn, seq: int) -> HTMLResponse:
     view = views.receipt_view(context.node.row(seq))
