@@ -215,6 +215,20 @@ def test_a_passage_typed_from_the_keyboard_only(
                 "() => document.getElementById('pending').textContent.trim() === '3'"
             )
             assert pulled.row(3).public.reason is ReasonCode.ROUTE_CLOSED
+
+            # A pasted permit code fills plate and class and moves on to Direction.
+            wait_focus(page, "plate")
+            page.keyboard.press("Alt+K")
+            assert focused(page) == "permit-code"
+            page.keyboard.insert_text("PRM-2023-0042")
+            page.keyboard.press("Enter")
+            wait_focus(page, "direction")
+            assert page.locator("#plate").input_value() == "34 AB 777"
+            assert page.locator("#vehicle_class").input_value() == "bus"
+            page.keyboard.type("i", delay=KEY_DELAY_MS)
+            page.keyboard.press("Enter")
+            page.locator("#saved", has_text="passage 4").wait_for(timeout=10_000)
+            assert pulled.row(4).private.documents == ("PRM-2023-0042",)
         finally:
             browser.close()
 
