@@ -39,9 +39,7 @@ def test_checkpoint_is_signed_uncached_text_over_every_entry(client: Any, store:
     assert checkpoint.root_hash == root_from_leaf_hashes([leaf_hash(e) for e in entries])
 
 
-def test_full_tiles_are_immutable_and_partial_tiles_are_prefixes(
-    client: Any, store: Store
-) -> None:
+def test_full_tiles_are_immutable_and_partial_tiles_are_prefixes(client: Any, store: Store) -> None:
     hashes = [leaf_hash(e) for e in log_entries(store)]
     full = client.get("/log/tile/0/000")
     assert full.status_code == 200
@@ -53,9 +51,7 @@ def test_full_tiles_are_immutable_and_partial_tiles_are_prefixes(
     assert "immutable" not in partial.headers["cache-control"]
     last = len(hashes) // 256
     width = len(hashes) % 256
-    assert client.get(f"/log/tile/0/{last:03d}.p/{width}").content == b"".join(
-        hashes[last * 256 :]
-    )
+    assert client.get(f"/log/tile/0/{last:03d}.p/{width}").content == b"".join(hashes[last * 256 :])
 
 
 def test_entry_bundles_hold_the_log_entries(client: Any, store: Store) -> None:
