@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import nacl.exceptions
 import nacl.signing
@@ -23,6 +24,7 @@ from corridor.errors import VerificationError
 from corridor.ledger.keys import (
     ALG_ED25519,
     Ed25519Verifier,
+    Ed25519VerifierBase,
     Verifier,
     VerifierKey,
     is_valid_key_name,
@@ -59,38 +61,11 @@ def _now() -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519VerifierBase):
     """Verifier of a witness's Ed25519 cosignatures (a note :class:`Verifier`)."""
 
-    name: str
-    public_key: bytes
-    _key: nacl.signing.VerifyKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise ValueError(f"invalid key name {self.name!r}")
-        if len(self.public_key) != 32:
-            raise ValueError("an Ed25519 public key is 32 bytes")
-        object.__setattr__(self, "_key", nacl.signing.VerifyKey(self.public_key))
-
-    @property
-    def key_id(self) -> int:
-        """Key ID for type 0x04."""
-        return key_id(self.name, ALG_COSIGNATURE_V1, self.public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse a type 0x04 vkey."""
-        key = VerifierKey.from_text(vkey)
-        if key.algorithm != ALG_COSIGNATURE_V1:
-            raise VerificationError(f"verifier key {key.name!r} is not a cosignature/v1 key")
-        if len(key.public_key) != 32:
-            raise VerificationError(f"verifier key {key.name!r}: wrong Ed25519 key length")
-        return cls(key.name, key.public_key)
-
-    def to_vkey(self) -> str:
-        """Render as a vkey string."""
-        return VerifierKey(self.name, ALG_COSIGNATURE_V1, self.public_key).to_text()
+    algorithm: ClassVar[int] = ALG_COSIGNATURE_V1
+    kind: ClassVar[str] = "a cosignature/v1"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` (timestamp || Ed25519) cosigns the checkpoint text ``message``."""
@@ -99,11 +74,7 @@ class CosignatureVerifier:
         timestamp = int.from_bytes(signature[:8], "big")
         if timestamp > _MAX_TIMESTAMP:
             return False
-        try:
-            self._key.verify(cosignature_message(message, timestamp), signature[8:])
-        except nacl.exceptions.BadSignatureError:
-            return False
-        return True
+        return self._valid(cosignature_message(message, timestamp), signature[8:])
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol, Self
 
 import nacl.exceptions
 import nacl.signing
@@ -131,9 +131,12 @@ class VerifierKey:
 
 
 @dataclass(frozen=True, slots=True)
-class Ed25519Verifier:
-    """Verifier of Ed25519 (type 0x01) note signatures."""
+class Ed25519VerifierBase:
+    """What every Ed25519 verifier shares: name, public key, key ID and vkey for the signature
+    type ``algorithm``. Subclasses say how a signature line's bytes are checked."""
 
+    algorithm: ClassVar[int]
+    kind: ClassVar[str]
     name: str
     public_key: bytes
     _key: nacl.signing.VerifyKey = field(init=False, repr=False, compare=False)
@@ -147,32 +150,44 @@ class Ed25519Verifier:
 
     @property
     def key_id(self) -> int:
-        """Key ID for type 0x01."""
-        return key_id(self.name, ALG_ED25519, self.public_key)
+        """Key ID for this signature type."""
+        return key_id(self.name, self.algorithm, self.public_key)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        """Parse a type 0x01 vkey."""
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse a vkey of this signature type."""
         key = VerifierKey.from_text(vkey)
-        if key.algorithm != ALG_ED25519:
-            raise VerificationError(f"verifier key {key.name!r}: unknown algorithm")
+        if key.algorithm != cls.algorithm:
+            raise VerificationError(
+                f"verifier key {key.name!r} is not {cls.kind} key "
+                f"(unknown algorithm 0x{key.algorithm:02x} here)"
+            )
         if len(key.public_key) != 32:
             raise VerificationError(f"verifier key {key.name!r}: wrong Ed25519 key length")
         return cls(key.name, key.public_key)
 
     def to_vkey(self) -> str:
         """Render as a vkey string."""
-        return VerifierKey(self.name, ALG_ED25519, self.public_key).to_text()
+        return VerifierKey(self.name, self.algorithm, self.public_key).to_text()
 
-    def verify(self, message: bytes, signature: bytes) -> bool:
-        """Whether ``signature`` is a valid Ed25519 signature of ``message``."""
-        if len(signature) != 64:
-            return False
+    def _valid(self, message: bytes, signature: bytes) -> bool:
         try:
             self._key.verify(message, signature)
         except nacl.exceptions.BadSignatureError:
             return False
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class Ed25519Verifier(Ed25519VerifierBase):
+    """Verifier of Ed25519 (type 0x01) note signatures."""
+
+    algorithm: ClassVar[int] = ALG_ED25519
+    kind: ClassVar[str] = "an Ed25519 note"
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is a valid Ed25519 signature of ``message``."""
+        return len(signature) == 64 and self._valid(message, signature)
 
 
 @dataclass(frozen=True, slots=True)
