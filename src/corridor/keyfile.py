@@ -19,25 +19,26 @@ def write_key(path: Path, key: SigningKey) -> None:
 
 def write_secret(path: Path, secret: bytes) -> None:
     """Write 32 secret bytes (a seed or an HMAC key) as one base64 line, mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(secret).decode("ascii") + "\n")
+    _write_private(path, base64.b64encode(secret).decode("ascii") + "\n")
 
 
 def write_log_key(path: Path, signer: Ed25519Signer) -> None:
     """Write the log's key in Go's note format (``PRIVATE+KEY+<origin>+<id>+<key>``), which
     other tlog tools read, with mode 0600."""
+    _write_private(path, signer.to_skey() + "\n")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only; never replace an existing key."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
         raise ConfigError(f"{path} already exists; refusing to overwrite a key") from exc
     with os.fdopen(fd, "w") as handle:
-        handle.write(signer.to_skey() + "\n")
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def read_log_key(path: Path) -> Ed25519Signer:

@@ -26,7 +26,7 @@ from corridor.errors import (
 )
 from corridor.ingest import Accepted, AlsoInTransaction, Clock, Ingestor, Submission
 from corridor.model.events import PrivateRecord, format_time
-from corridor.model.signing import verify_signature
+from corridor.model.signing import unb64, verify_signature
 from corridor.registry import ROLE_POST
 from corridor.store import queries
 from corridor.store.engine import Store
@@ -60,18 +60,6 @@ class PostCredentials:
             )
         post, key, signature = (str(v) for v in values)
         return cls(post, key, signature)
-
-
-def _b64(text: object, what: str, length: int | None = None) -> bytes:
-    if not isinstance(text, str):
-        raise ValidationError(what, "expected base64 text")
-    try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationError(what, "not valid base64") from exc
-    if length is not None and len(data) != length:
-        raise ValidationError(what, f"expected {length} bytes, got {len(data)}")
-    return data
 
 
 def authenticate(
@@ -124,9 +112,9 @@ def _parse_push(body: bytes, post: str) -> list[tuple[int, Submission]]:
         if not isinstance(private, dict):
             raise ValidationError(f"{where}.private", "expected the private record object")
         submission = Submission(
-            raw=_b64(item.get("entry"), f"{where}.entry"),
+            raw=unb64(item.get("entry"), f"{where}.entry"),
             private=PrivateRecord.from_json(private),
-            salt=_b64(item.get("salt"), f"{where}.salt", 16),
+            salt=unb64(item.get("salt"), f"{where}.salt", 16),
         )
         parsed.append((seq, submission))
     return parsed
