@@ -112,3 +112,10 @@ def test_dashboard_answers_head(client: TestClient) -> None:
     response = client.head("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_the_dashboard_shows_the_log_key_and_how_to_audit(client: TestClient) -> None:
+    vkey = client.get("/log/vkey").text.strip()
+    page = client.get("/").text
+    assert f'<code class="vkey" id="log-vkey">{vkey}</code>' in page
+    assert f"corridor audit http://testserver/log/ --vkey {vkey}" in page

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from corridor.web.api import PREFIX
-from corridor.web.context import Context
+from corridor.store import queries
+from corridor.web.context import Context, Reader
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
@@ -19,8 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def dashboard(request: Request, context: Context) -> HTMLResponse:
+def dashboard(request: Request, context: Context, conn: Reader) -> HTMLResponse:
     corridor = context.corridor
+    state = queries.published_state(conn)
     return TEMPLATES.TemplateResponse(
         request,
         "dashboard.html",
@@ -31,5 +33,8 @@ def dashboard(request: Request, context: Context) -> HTMLResponse:
             "simulated": context.simulated,
             # Relative to the page, so the app also works behind a path prefix.
             "api": PREFIX.lstrip("/"),
+            "log_vkey": queries.get_meta(conn, "log_vkey"),
+            "log_size": None if state is None else state[0],
+            "log_url": str(request.base_url) + "log/",
         },
     )
