@@ -3,7 +3,9 @@
 It forwards connections from a local port to a target and, on command or by a seeded schedule:
 refuses every connection (the link is down), or cuts a connection after a given number of bytes
 sent upstream (a batch cut mid-way), or after the request went through but before the answer
-came back (the answer is lost). It runs an asyncio loop in a background thread.
+came back (the answer is lost). Faults planned for new connections never touch a kept-alive
+one: :meth:`FlakyProxy.sever` cuts every open connection at once (the link drops). It runs an
+asyncio loop in a background thread.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class FlakyProxy:
         self._server: asyncio.base_events.Server | None = None
         self._thread = threading.Thread(target=self._run, name="flaky-proxy", daemon=True)
         self._lock = threading.Lock()
+        self._open: set[asyncio.StreamWriter] = set()
 
     def start(self) -> int:
         self._thread.start()
@@ -57,6 +60,21 @@ class FlakyProxy:
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+    def sever(self) -> int:
+        """Cut every open connection now, each counted as a cut; returns how many were open.
+        A request in flight is lost half-way, or its answer is."""
+
+        async def cut() -> int:
+            open_now = list(self._open)
+            for writer in open_now:
+                writer.transport.abort()
+            return len(open_now)
+
+        count = asyncio.run_coroutine_threadsafe(cut(), self._loop).result(10)
+        with self._lock:
+            self.cuts += count
+        return count
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -114,11 +132,13 @@ class FlakyProxy:
                     await sink.drain()
                     sent += len(data)
 
+        self._open.add(writer)
         upstream = asyncio.ensure_future(pipe(reader, upstream_writer, cut_after))
         downstream = asyncio.ensure_future(pipe(upstream_reader, writer, 0 if drop_reply else None))
         # With drop_reply, the downstream pipe ends at the answer's first byte: the request has
         # been handled by then, and the answer is what gets lost.
         await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
+        self._open.discard(writer)
         for task in (upstream, downstream):
             task.cancel()
         for stream in (writer, upstream_writer):
