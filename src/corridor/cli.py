@@ -49,11 +49,24 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    posts: Annotated[
+        bool,
+        typer.Option(
+            "--posts",
+            help="Run HQ and the post nodes as separate processes on loopback, through "
+            "links with simulated cuts (same figures; the log is in arrival order).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate the scenario into a fresh data directory, print a summary, then serve it."""
     from corridor.demo import run_demo
     from corridor.reports.text import render_summary
 
+    if posts:
+        _demo_posts(directory, days, seed, scenario or _default_scenario(), as_json)
+        if serve:
+            _serve(directory, host, port)
+        return
     with Progress(
         TextColumn("simulating (SIMULATED data)"),
         BarColumn(),
@@ -78,6 +91,35 @@ def demo(
         Console().print(render_summary(result.summary))
     if serve:
         _serve(directory, host, port)
+
+
+def _demo_posts(directory: Path, days: int, seed: int, scenario: Path, as_json: bool) -> None:
+    from corridor.demo_posts import render_posts, run_demo_posts
+    from corridor.reports.text import render_summary
+
+    with Progress(
+        TextColumn("simulating (SIMULATED data), HQ and posts as processes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+    ) as progress:
+        task = progress.add_task("days", total=days)
+        result = run_demo_posts(
+            directory,
+            scenario,
+            days=days,
+            seed=seed,
+            on_day=lambda done, _total: progress.update(task, completed=done),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
+        sys.stdout.flush()
+    else:
+        Console().print(render_summary(result))
+        Console().print(render_posts(result))
 
 
 class Role(StrEnum):

@@ -14,6 +14,8 @@ Recording is one linear function, :meth:`PostNode.record_passage`: validate on t
 clock, build the private record and the public entry, sign, then insert into ``outbox`` with the
 next ``seq`` in one committed write transaction. Only then does it return, and only then does
 the console show "saved". Outbox rows are never deleted before HQ has given them a log index.
+:meth:`PostNode.enqueue_signed` queues events signed elsewhere (the simulator in
+``corridor demo --posts``, benchmarks) through the same insert.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from corridor.datadir import DataDir
-from corridor.errors import ConfigError, NotFoundError
+from corridor.errors import ConfigError, CorridorError, NotFoundError, ValidationError
 from corridor.keyfile import read_key
 from corridor.model.corridor import Corridor
 from corridor.model.events import PrivateRecord, PublicEntry, format_time, new_salt
@@ -188,27 +190,65 @@ class PostNode:
         )
         validate_entry(entry, self.corridor, now)
         signed = SignedPassage.sign(entry, self._signer)
+        return self._insert([(signed, private, salt)], operator, now)[0]
+
+    def enqueue_signed(
+        self,
+        events: Iterable[tuple[bytes, PrivateRecord, bytes]],
+        operator: str = "simulator",
+        now: datetime | None = None,
+    ) -> list[OutboxRow]:
+        """Queue events signed elsewhere (the simulator, a benchmark): ``(raw log entry,
+        private record, salt)`` each, in the order given, through the same outbox insert as
+        :meth:`record_passage` (one transaction for all of them). Every entry must parse and be
+        this post's; no signature or rule is checked here, HQ's ingest does that."""
+        items = []
+        for position, (raw, private, salt) in enumerate(events):
+            try:
+                signed = SignedPassage.from_bytes(raw)
+            except CorridorError as exc:
+                raise ValidationError(f"events[{position}].entry", str(exc)) from exc
+            if signed.entry.post != self.post_id:
+                raise ValidationError(
+                    f"events[{position}].post",
+                    f"an event of post {signed.entry.post} cannot be queued at {self.post_id}",
+                )
+            items.append((signed, private, salt))
+        return self._insert(items, operator, now or self.clock())
+
+    def _insert(
+        self,
+        items: Sequence[tuple[SignedPassage, PrivateRecord, bytes]],
+        operator: str,
+        now: datetime,
+    ) -> list[OutboxRow]:
         recorded_at = format_time(now)
-        private_text = json.dumps(private.to_json(), ensure_ascii=False, sort_keys=True)
-        # One write transaction: the next seq and the row commit together (one writer, BEGIN
+        rows: list[dict[str, object]] = []
+        # One write transaction: the next seqs and the rows commit together (one writer, BEGIN
         # IMMEDIATE), so seq numbers are contiguous and nothing is "saved" that is not on disk.
         with self.store.write() as conn:
-            seq = _next_seq(conn)
-            values = {
-                "seq": seq,
-                "event_id": str(entry.event_id),
-                "entry": signed.raw,
-                "private_record": private_text,
-                "salt": salt,
-                "recorded_at": recorded_at,
-                "operator": operator,
-                "log_index": None,
-                "acked_at": None,
-                "receipt": None,
-            }
-            conn.execute(outbox.insert().values(**values))
+            first = _next_seq(conn)
+            for offset, (signed, private, salt) in enumerate(items):
+                rows.append(
+                    {
+                        "seq": first + offset,
+                        "event_id": str(signed.entry.event_id),
+                        "entry": signed.raw,
+                        "private_record": json.dumps(
+                            private.to_json(), ensure_ascii=False, sort_keys=True
+                        ),
+                        "salt": salt,
+                        "recorded_at": recorded_at,
+                        "operator": operator,
+                        "log_index": None,
+                        "acked_at": None,
+                        "receipt": None,
+                    }
+                )
+            if rows:
+                conn.execute(outbox.insert(), rows)
         self.recorded.set()
-        return row_from_db(values)
+        return [row_from_db(values) for values in rows]
 
     # -- reading the outbox --------------------------------------------------------------------
 

@@ -37,16 +37,21 @@ def check_hq_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def init_post(directory: Path, post: str, hq_url: str, scenario_file: Path) -> PostSetup:
+def init_post(
+    directory: Path, post: str, hq_url: str, scenario_file: Path, *, key: SigningKey | None = None
+) -> PostSetup:
     """Make ``directory`` a post data directory: the scenario, a new random post key (mode
     0600), the store migrated, and the post id and HQ URL recorded. Refuses a non-empty
-    directory, and a post the scenario does not have."""
+    directory, and a post the scenario does not have.
+
+    ``key`` is the post key to write instead of a new one: ``corridor demo --posts`` gives each
+    post the key the simulation derived for it (never do that for a real post)."""
     hq = check_hq_url(hq_url)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ConfigError(f"{directory} exists and is not empty; choose another --dir")
     load_scenario(scenario_file).corridor.post(post)  # UnknownPostError names the post
     datadir = DataDir.create_fresh(directory, scenario_file, demo=False)
-    key = SigningKey.generate()
+    key = key or SigningKey.generate()
     write_key(datadir.keys / POST_KEY_FILE, key)
     store = datadir.open_store()
     try:
