@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from corridor.errors import (
     ConflictError,
@@ -57,6 +57,18 @@ from corridor.store import queries
 from corridor.store.schema import outbox
 
 log = logging.getLogger("corridor.post.sync")
+
+#: Marks one outbox row with HQ's log index, if it is still the event HQ acknowledged and has
+#: none yet (never overwrites an index).
+_MARK_ACKNOWLEDGED = (
+    update(outbox)
+    .where(
+        outbox.c.seq == bindparam("ack_seq"),
+        outbox.c.event_id == bindparam("ack_event"),
+        outbox.c.log_index.is_(None),
+    )
+    .values(log_index=bindparam("ack_index"), acked_at=bindparam("ack_at"))
+)
 
 
 @dataclass
@@ -186,17 +198,20 @@ class SyncClient:
         now = format_time(self.node.clock())
         done = 0
         with self.node.store.write() as conn:
-            for ack in a.acks:
-                result = conn.execute(
-                    update(outbox)
-                    .where(
-                        outbox.c.seq == ack.seq,
-                        outbox.c.event_id == ack.event_id,
-                        outbox.c.log_index.is_(None),
-                    )
-                    .values(log_index=ack.log_index, acked_at=now)
-                )
-                done += result.rowcount
+            if a.acks:
+                # One statement run for every ack (executemany); its rowcount is the sum.
+                done = conn.execute(
+                    _MARK_ACKNOWLEDGED,
+                    [
+                        {
+                            "ack_seq": ack.seq,
+                            "ack_event": ack.event_id,
+                            "ack_index": ack.log_index,
+                            "ack_at": now,
+                        }
+                        for ack in a.acks
+                    ],
+                ).rowcount
             queries.set_meta(conn, META_LAST_SYNC, now)
         # A gap HQ reports below rows it acknowledged earlier means HQ lost events.
         acked_in_gaps = [gap for gap in a.gaps if self._has_acked_between(*gap)]
