@@ -132,3 +132,14 @@ def test_a_broken_scenario_is_reported_not_a_traceback(tmp_path: Path) -> None:
     done = run_corridor("scenario", "validate", str(bad), cwd=tmp_path)
     assert done.returncode == 1
     assert f"{bad}:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_demos_own_log_passes_audit(demo: tuple[dict[str, Any], Path]) -> None:
+    summary, datadir = demo
+    done = run_corridor(
+        "audit", str(datadir / "log"), "--vkey", summary["log_vkey"], "--json", cwd=datadir
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    assert report["checkpoint"]["size"] == summary["log_size"]

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from corridor.config import load_settings
+from corridor.datadir import DataDir
 from corridor.errors import ConfigError, ValidationError
 from corridor.model.events import parse_time
 
@@ -60,6 +61,27 @@ def hq_init(
     typer.echo(f"log key (give it to auditors): {keys.log.verifier().to_vkey()}")
 
 
+@hq_app.command("publish")
+def hq_publish(directory: HqDir = Path("corridor-hq")) -> None:
+    """Publish a checkpoint now for everything sequenced (HQ also does this on its own every
+    CORRIDOR_PUBLISH_INTERVAL seconds while it runs), and print it."""
+    from corridor.hq import LOG_KEY_FILE
+    from corridor.keyfile import read_log_key
+    from corridor.publish import LogPublisher
+
+    datadir = DataDir(directory)
+    datadir.scenario()
+    store = datadir.open_store(load_settings().database_url)
+    try:
+        publisher = LogPublisher(
+            store, read_log_key(datadir.keys / LOG_KEY_FILE), export_dir=datadir.log
+        )
+        _, checkpoint = publisher.repair()
+    finally:
+        store.dispose()
+    typer.echo(checkpoint, nl=False)
+
+
 @keys_app.command("new")
 def keys_new(
     post: Annotated[str, typer.Option(help="The post the key is for, e.g. P07.")],
@@ -86,7 +108,6 @@ def keys_register(
     ] = None,
 ) -> None:
     """Register a post key: a key registration entry signed by the admin key, in the log."""
-    from corridor.datadir import DataDir
     from corridor.keyfile import read_key
     from corridor.provision import ADMIN_KEY_FILE
     from corridor.registry import ROLE_POST, register_key
@@ -117,7 +138,6 @@ def keys_revoke(
     at: Annotated[str | None, typer.Option(help="Revocation time (default: now), UTC.")] = None,
 ) -> None:
     """Revoke a key: events it signs from that time on are refused, by HQ and by audit."""
-    from corridor.datadir import DataDir
     from corridor.keyfile import read_key
     from corridor.provision import ADMIN_KEY_FILE
     from corridor.registry import revoke_key
