@@ -1,24 +1,44 @@
-"""Fixtures of the post tests: a post data directory (P01 of the built-in scenario), a fake but
-real HQ app (tests/post/fakehq.py), in-process clients, a sync client, and the console app."""
+"""Fixtures of the post tests: a post data directory (P01 of the built-in scenario), the real HQ
+(a data directory made by ``init_hq`` with the post's key and the registries, and HQ's own web
+app) reached in process through :class:`HqLink`, a sync client, and the console app.
+
+Faults are injected on the link, never inside HQ: a gateway answering 5xx before a push reaches
+HQ, an answer lost after HQ handled the push, a receipt request redirected to another passage.
+HQ's publish loop does not run in these tests: the link has HQ publish everything sequenced just
+before each request reaches it (as if the loop had just run), unless a test publishes itself. So
+a push is answered with the checkpoint of the log as it was before that push.
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import delete, func, select, update
 
+from corridor.hq import HqServices
+from corridor.model.vocabulary import VehicleClass
 from corridor.post.auth import add_operator
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
 from corridor.post.sync_client import SyncClient
+from corridor.post.wire import PUSH_PATH
+from corridor.provision import HqKeys, init_hq
+from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
+from corridor.store import queries
+from corridor.store.schema import log_entries, log_state, passages, tiles
+from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
+from corridor.web.app import create_app_for_dir
 from corridor.web.console import create_post_app
-from tests.post.fakehq import FakeHq
+from corridor.web.context import WebContext
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
@@ -29,22 +49,133 @@ HQ_URL = "http://hq.test"
 PASSWORD = "correct horse battery"
 #: A fixed "now" inside the scenario's mandate.
 NOW = datetime(2023, 3, 1, 9, 30, tzinfo=UTC)
+#: When the post keys registered at HQ take effect.
+KEYS_SINCE = datetime(2020, 12, 1, tzinfo=UTC)
 #: Cheap Argon2 parameters so that tests log in fast (production uses the library defaults).
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 VEHICLES = [
-    {"plate": "34AA123", "plate_display": "34 AA 123", "vehicle_class": "truck", "registered": 1},
-    {"plate": "34AB777", "plate_display": "34 AB 777", "vehicle_class": "bus", "registered": 1},
-    {"plate": "10XY001", "plate_display": "10 XY 001", "vehicle_class": "car", "registered": 1},
+    RegisteredVehicle("34 AA 123", VehicleClass.TRUCK),
+    RegisteredVehicle("34 AB 777", VehicleClass.BUS),
+    RegisteredVehicle("10 XY 001", VehicleClass.CAR),
 ]
-PERMITS = [
-    {
-        "code": "PRM-2023-0042",
-        "plate": "34AB777",
-        "valid_from": "2023-01-01T00:00:00Z",
-        "valid_to": "2023-12-31T00:00:00Z",
-    }
-]
+PERMITS = [Permit("PRM-2023-0042", "34 AB 777", "2023-01-01T00:00:00Z", "2023-12-31T00:00:00Z")]
+
+
+class RealHq:
+    """HQ's data directory and its web app (``create_app_for_dir``), served in process."""
+
+    def __init__(self, path: Path, keys: HqKeys) -> None:
+        self.path = path
+        self.keys = keys
+        self.app: FastAPI = create_app_for_dir(path)
+        self.client = TestClient(self.app, base_url=HQ_URL)
+
+    @property
+    def services(self) -> HqServices:
+        context: WebContext = self.app.state.context
+        return context.require_hq()
+
+    @property
+    def vkey(self) -> str:
+        return self.keys.log.verifier().to_vkey()
+
+    def restart(self) -> None:
+        """Build HQ's app again from its data directory (after its keys changed on disk)."""
+        self.close()
+        self.app = create_app_for_dir(self.path)
+        self.client = TestClient(self.app, base_url=HQ_URL)
+
+    def publish(self) -> str:
+        """Integrate and publish now, as HQ's publish loop does; the checkpoint's note text."""
+        return self.services.publisher.publish()[1]
+
+    def checkpoint(self) -> str:
+        return str(self.client.get("/log/checkpoint").text)
+
+    def log_size(self) -> int:
+        with self.services.store.read() as conn:
+            return queries.log_size(conn)
+
+    def passages(self) -> int:
+        with self.services.store.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(passages)).scalar_one())
+
+    def index_of(self, event_id: str) -> int:
+        with self.services.store.read() as conn:
+            index = conn.execute(
+                select(passages.c.log_index).where(passages.c.event_id == event_id)
+            ).scalar_one()
+        return int(index)
+
+    def rewrite(self, index: int, raw: bytes) -> None:
+        """Behave as a dishonest HQ: replace a logged entry, drop the tiles and the published
+        checkpoint, so that the next publication signs the rewritten tree."""
+        with self.services.store.write() as conn:
+            conn.execute(update(log_entries).where(log_entries.c.idx == index).values(entry=raw))
+            conn.execute(delete(tiles))
+            conn.execute(delete(log_state))
+
+    def close(self) -> None:
+        self.client.close()
+        self.services.store.dispose()
+
+
+@dataclass
+class HqLink:
+    """The post's link to :class:`RealHq`, an httpx transport: every request reaches HQ's real
+    app unless a fault set here stops it on the way."""
+
+    hq: RealHq
+    #: Statuses a gateway answers the next pushes with; those pushes never reach HQ.
+    fail_pushes: list[int] = field(default_factory=list)
+    #: The next push reaches HQ and is handled, then its answer is lost: the connection drops
+    #: (None) or a gateway answers with this status instead (504).
+    lose_next_push_answer: bool = False
+    lost_answer_status: int | None = None
+    #: HQ publishes everything sequenced before each request reaches it.
+    publish_first: bool = True
+    #: Receipt requests are sent for this passage instead of the one asked for.
+    receipts_of: str | None = None
+    pushes_reaching_hq: int = 0
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport(), base_url=HQ_URL)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        is_push = request.url.path == PUSH_PATH
+        if is_push and self.fail_pushes:
+            status = self.fail_pushes.pop(0)
+            return httpx.Response(status, json={"error": "Gateway", "message": f"{status}"})
+        if self.receipts_of is not None and request.url.path.endswith("/receipt"):
+            path = f"/api/v1/passages/{self.receipts_of}/receipt"
+            request = httpx.Request("GET", request.url.copy_with(path=path))
+        if self.publish_first:
+            self.hq.publish()
+        answer = self.hq.client.send(request)
+        if is_push:
+            self.pushes_reaching_hq += 1
+            if self.lose_next_push_answer:
+                self.lose_next_push_answer = False
+                if self.lost_answer_status is None:
+                    raise httpx.ReadError("the connection dropped", request=request)
+                return httpx.Response(self.lost_answer_status, text="gateway timeout")
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+
+def make_hq(directory: Path, post_keys: dict[str, bytes], keys: HqKeys | None = None) -> RealHq:
+    """A fresh HQ data directory with ``post_keys`` registered, the test registries, and its app."""
+    datadir, store, made = init_hq(directory, default_scenario_path(), keys=keys)
+    try:
+        for post, public_key in post_keys.items():
+            register_key(store, "lachin", made.admin, post, ROLE_POST, public_key, KEYS_SINCE)
+        register_vehicles(store, VEHICLES, PERMITS)
+    finally:
+        store.dispose()
+    return RealHq(datadir.path, made)
 
 
 @pytest.fixture
@@ -67,22 +198,26 @@ def node(post_dir: Path, clock: Callable[[], datetime]) -> Iterator[PostNode]:
 
 
 @pytest.fixture
-def hq(node: PostNode) -> FakeHq:
-    return FakeHq(
-        post_keys={POST: node.key.public_key},
-        vehicles=[dict(v) for v in VEHICLES],
-        permits=[dict(p) for p in PERMITS],
-    )
+def hq(tmp_path: Path, node: PostNode) -> Iterator[RealHq]:
+    """The real HQ, with this post's key registered."""
+    real = make_hq(tmp_path / "hq", {POST: node.key.public_key})
+    yield real
+    real.close()
 
 
 @pytest.fixture
-def hq_client(hq: FakeHq) -> Iterator[TestClient]:
-    with TestClient(hq.app(), base_url=HQ_URL) as client:
+def link(hq: RealHq) -> HqLink:
+    return HqLink(hq)
+
+
+@pytest.fixture
+def hq_client(link: HqLink) -> Iterator[httpx.Client]:
+    with link.client() as client:
         yield client
 
 
 @pytest.fixture
-def sync(node: PostNode, hq_client: TestClient) -> Iterator[SyncClient]:
+def sync(node: PostNode, hq_client: httpx.Client) -> Iterator[SyncClient]:
     client = SyncClient(node, hq_client, sleep=lambda _seconds: None)
     yield client
     client.close()

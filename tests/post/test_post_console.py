@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from corridor.post.node import PostNode
 from corridor.post.sync_client import SyncClient
 from corridor.web.security import CONTENT_SECURITY_POLICY
-from tests.post.conftest import csrf_of, log_in
+from tests.post.conftest import RealHq, csrf_of, log_in
 
 PASSAGE = {
     "plate": "34 AA 123",
@@ -143,19 +143,23 @@ def test_status_endpoint(console: TestClient, pulled: PostNode, sync: SyncClient
     assert status["last_sync_at"] == "2023-03-01T09:30:00Z"
 
 
-def test_receipts_once_logged(console: TestClient, pulled: PostNode, sync: SyncClient) -> None:
+def test_receipts_once_logged(
+    console: TestClient, pulled: PostNode, sync: SyncClient, hq: RealHq
+) -> None:
     log_in(console)
     console.post("/console/passages", data={**PASSAGE, "csrf": csrf_of(console)})
     early = console.get("/console/passages/1/receipt")
     assert early.status_code == 404 and "no receipt yet" in early.text
     sync.push_once()
     sync.fetch_receipts()
+    index = hq.index_of(pulled.row(1).event_id)
+    assert pulled.row(1).log_index == index
     page = console.get("/console").text
-    assert "logged at index 0" in page
+    assert f"logged at index {index}" in page
     assert 'href="/console/passages/1/receipt"' in page
     receipt = console.get("/console/passages/1/receipt")
     assert receipt.status_code == 200
-    assert '<strong id="log-index">0</strong>' in receipt.text
+    assert f'<strong id="log-index">{index}</strong>' in receipt.text
     assert "c2sp.org/tlog-proof@v1" in receipt.text
     assert "34 AA 123" not in receipt.text  # the receipt shows public fields only
     assert pulled.row(1).public.vehicle in receipt.text

@@ -1,27 +1,47 @@
-"""The sync client against a real FastAPI HQ implementing docs/sync.md (tests/post/fakehq.py):
-exactly-once pushes, refusals that never drop rows, backoff, checkpoints, receipts."""
+"""The sync client against the real HQ (its data directory and web app, in process, through
+:class:`tests.post.conftest.HqLink`): exactly-once pushes, refusals that never drop rows,
+backoff, checkpoints, receipts."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 import threading
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from corridor.errors import ConflictError, SignatureError, VerificationError
-from corridor.ledger.checkpoint import Checkpoint
+from corridor.hq import LOG_KEY_FILE
+from corridor.ingest import Submission
+from corridor.keyfile import write_log_key
+from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
+from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
 from corridor.ledger.tlogproof import TlogProof
+from corridor.model.events import People
 from corridor.model.pseudonym import vehicle_pseudonym
+from corridor.model.signing import SignedPassage
+from corridor.post.auth import add_operator
 from corridor.post.checkpoints import HqUnavailableError, newest_seen
 from corridor.post.node import PostNode
 from corridor.post.sync_client import Backoff, SyncClient
 from corridor.post.wire import request_message
-from corridor.store.schema import keys, operators, outbox, permits, seen_checkpoints, vehicles
-from tests.post.conftest import FAST_HASHER, POST
-from tests.post.fakehq import FakeHq
+from corridor.registry import revoke_key
+from corridor.store.schema import (
+    keys,
+    operators,
+    outbox,
+    permits,
+    post_sequences,
+    private_records,
+    seen_checkpoints,
+    vehicles,
+)
+from tests.post.conftest import FAST_HASHER, POST, HqLink, RealHq
 from tests.post.test_post_node import TRUCK
 
 
@@ -34,6 +54,12 @@ def alert_kinds(node: PostNode) -> list[str]:
     return [str(a["kind"]) for a in node.open_alerts()]
 
 
+def forged_checkpoint(hq: RealHq, size: int, signer: Ed25519Signer | None = None) -> str:
+    """A checkpoint signed with HQ's log key (or ``signer``) for a tree HQ does not have."""
+    checkpoint = Checkpoint(hq.keys.log.name, size, bytes(range(32)))
+    return sign_checkpoint(checkpoint, signer or hq.keys.log).to_text()
+
+
 def test_the_request_signature_is_hqs(node: PostNode) -> None:
     sync_hq = pytest.importorskip("corridor.sync_hq")
     for purpose, body in (("push", b'{"events":[]}'), ("registry", b"")):
@@ -41,20 +67,13 @@ def test_the_request_signature_is_hqs(node: PostNode) -> None:
 
 
 def test_registry_pull_stores_everything_the_post_needs(
-    node: PostNode, sync: SyncClient, hq: FakeHq
+    node: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
-    hq.operators = [
-        {
-            "username": "hq-op",
-            "post": POST,
-            "role": "operator",
-            "password_hash": FAST_HASHER.hash("pulled password"),
-            "active": 1,
-        },
-        {"username": "elsewhere", "post": "P03", "role": "operator", "password_hash": "x"},
-    ]
+    add_operator(hq.services.store, "hq-op", POST, "pulled password", hasher=FAST_HASHER)
+    add_operator(hq.services.store, "elsewhere", "P03", "other password", hasher=FAST_HASHER)
     update = sync.pull_registry()
-    assert (update.vehicles, update.permits, update.keys, update.operators) == (3, 1, 1, 1)
+    # Keys: the admin's, HQ's and this post's registrations.
+    assert (update.vehicles, update.permits, update.keys, update.operators) == (3, 1, 3, 1)
     with node.store.read() as conn:
         assert sorted(conn.execute(select(vehicles.c.plate)).scalars()) == [
             "10XY001",
@@ -62,101 +81,134 @@ def test_registry_pull_stores_everything_the_post_needs(
             "34AB777",
         ]
         assert conn.execute(select(permits.c.code)).scalars().all() == ["PRM-2023-0042"]
-        assert conn.execute(select(keys.c.owner)).scalars().all() == [POST]
+        assert sorted(conn.execute(select(keys.c.owner)).scalars()) == [POST, "admin", "hq"]
         assert conn.execute(select(operators.c.username)).scalars().all() == ["hq-op"]
-    assert node.pseudonym_key() == hq.pseudonym_key
+    assert node.pseudonym_key() == hq.keys.pseudonym
     assert node.log_vkey() == hq.vkey
     assert [v.plate for v in node.find_vehicles("34 a")] == ["34 AA 123", "34 AB 777"]
     assert node.find_permit("PRM-2023-0042").vehicle_class == "bus"
 
 
 def test_a_log_key_change_is_an_alert_not_an_update(
-    node: PostNode, sync: SyncClient, hq: FakeHq
+    node: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
     sync.pull_registry()
     first = hq.vkey
-    hq.log_key = type(hq.log_key).generate(hq.log_key.name)
+    # HQ is restarted with another log key in its data directory.
+    log_key = hq.path / "keys" / LOG_KEY_FILE
+    log_key.unlink()
+    write_log_key(log_key, Ed25519Signer.generate(hq.keys.log.name))
+    hq.restart()
+    assert hq.services.publisher.vkey != first
     assert sync.pull_registry().log_key_changed
     assert node.log_vkey() == first
     assert alert_kinds(node) == ["log_key_changed"]
 
 
 def test_push_acknowledges_each_row_with_its_log_index(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
+    base = hq.log_size()
     rows = [pulled.record_passage(TRUCK, "amira") for _ in range(3)]
     result = sync.push_once()
     assert (result.sent, result.acknowledged, result.duplicates) == (3, 3, 0)
-    assert [hq.by_id[r.event_id] for r in rows] == [0, 1, 2]
-    assert hq.seqs[POST] == {1: rows[0].event_id, 2: rows[1].event_id, 3: rows[2].event_id}
-    assert [pulled.row(r.seq).log_index for r in rows] == [0, 1, 2]
+    assert [hq.index_of(r.event_id) for r in rows] == [base, base + 1, base + 2]
+    with hq.services.store.read() as conn:
+        seqs = dict(
+            conn.execute(
+                select(post_sequences.c.seq, post_sequences.c.event_id).where(
+                    post_sequences.c.post == POST
+                )
+            ).all()
+        )
+        private = conn.execute(
+            select(private_records.c.record).where(private_records.c.event_id == rows[0].event_id)
+        ).scalar_one()
+    assert seqs == {1: rows[0].event_id, 2: rows[1].event_id, 3: rows[2].event_id}
+    assert [pulled.row(r.seq).log_index for r in rows] == [base, base + 1, base + 2]
     counts = pulled.counts()
     assert (counts.pending, counts.synced, counts.last_sync_at) == (0, 3, "2023-03-01T09:30:00Z")
     assert sync.push_once().sent == 0
     # HQ got the private record exactly as recorded, with the plate the pseudonym hides.
-    assert hq.private[rows[0].event_id]["plate"] == "34 aa-123"
-    assert rows[0].public.vehicle == vehicle_pseudonym("34AA123", hq.pseudonym_key)
-    assert seen_sizes(pulled) == [3]
+    assert json.loads(private)["plate"] == "34 aa-123"
+    assert rows[0].public.vehicle == vehicle_pseudonym("34AA123", hq.keys.pseudonym)
+    # The answer carried HQ's checkpoint from before the push; the next one covers it.
+    assert seen_sizes(pulled) == [base]
+    sync.check_checkpoint(hq.publish())
+    assert seen_sizes(pulled) == [base, base + 3]
 
 
-def test_pushes_go_oldest_first_in_batches(pulled: PostNode, sync: SyncClient, hq: FakeHq) -> None:
+def test_pushes_go_oldest_first_in_batches(pulled: PostNode, sync: SyncClient, hq: RealHq) -> None:
+    base = hq.log_size()
     rows = [pulled.record_passage(TRUCK, "amira") for _ in range(5)]
     assert sync.push_once(batch_size=2).acknowledged == 2
     assert pulled.counts().pending == 3
     assert sync.push_all(batch_size=2) == 3
-    assert [hq.by_id[r.event_id] for r in rows] == [0, 1, 2, 3, 4]
-    assert seen_sizes(pulled) == [2, 4, 5]
+    assert [hq.index_of(r.event_id) for r in rows] == [base + n for n in range(5)]
+    assert seen_sizes(pulled) == [base, base + 2, base + 4]  # each push answered with the log
+    # as it was before that push
 
 
+@pytest.mark.parametrize(
+    ("lost_with", "error"), [(None, "cannot reach HQ"), (504, "HQ answered 504")]
+)
 def test_a_lost_answer_is_pushed_again_and_logged_once(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq, link: HqLink, lost_with: int | None, error: str
 ) -> None:
+    base = hq.log_size()
     rows = [pulled.record_passage(TRUCK, "amira") for _ in range(2)]
-    hq.fail_after_ingest = True
-    with pytest.raises(HqUnavailableError, match="503"):
+    link.lose_next_push_answer, link.lost_answer_status = True, lost_with
+    with pytest.raises(HqUnavailableError, match=error):
         sync.push_once()
-    assert pulled.counts().pending == 2  # HQ logged them, but the post never heard
+    assert hq.passages() == 2  # HQ logged them, but the post never heard
+    assert pulled.counts().pending == 2
     result = sync.push_once()
     assert (result.acknowledged, result.duplicates) == (2, 2)
-    assert len(hq.entries) == 2
-    assert [pulled.row(r.seq).log_index for r in rows] == [0, 1]
+    assert link.pushes_reaching_hq == 2
+    assert hq.passages() == 2 and hq.log_size() == base + 2
+    assert [pulled.row(r.seq).log_index for r in rows] == [base, base + 1]
 
 
 def test_a_conflict_raises_an_alert_and_keeps_the_rows(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
-    pulled.record_passage(TRUCK, "amira")
-    hq.fail = [409, 409]
+    row = pulled.record_passage(TRUCK, "amira")
+    # HQ already holds this event id with other content (signed by the post's own key).
+    other = dataclasses.replace(row.public, people=People(crew=5))
+    raw = SignedPassage.sign(other, pulled.key).raw
+    hq.services.ingestor.ingest([Submission(raw, row.private, row.salt)])
     with pytest.raises(ConflictError, match="409"):
         sync.push_once()
     with pytest.raises(ConflictError):
         sync.push_once()
     assert alert_kinds(pulled) == ["push_conflict"]  # raised once, not once per retry
     assert pulled.counts().pending == 1
-    assert sync.push_once().acknowledged == 1  # once HQ is fixed, the row goes through
+    assert hq.passages() == 1  # only the other content; nothing of ours was stored
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_keep_every_row(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq, status: int
+    pulled: PostNode, sync: SyncClient, hq: RealHq, link: HqLink, status: int
 ) -> None:
     pulled.record_passage(TRUCK, "amira")
-    hq.fail = [status]
+    link.fail_pushes = [status]
     with pytest.raises(HqUnavailableError, match=str(status)):
         sync.push_once()
     assert pulled.counts().pending == 1
     assert not pulled.open_alerts()
+    assert sync.push_once().acknowledged == 1
+    assert hq.passages() == 1
 
 
-def test_an_unregistered_post_key_is_refused(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
-) -> None:
+def test_a_revoked_post_key_is_refused(pulled: PostNode, sync: SyncClient, hq: RealHq) -> None:
     pulled.record_passage(TRUCK, "amira")
-    hq.post_keys[POST] = b"\x01" * 32
-    with pytest.raises(SignatureError, match="401"):
+    revoked_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    revoke_key(hq.services.store, "lachin", hq.keys.admin, pulled.key.public_key, revoked_at)
+    with pytest.raises(SignatureError, match="401.*revoked"):
         sync.push_once()
     assert alert_kinds(pulled) == ["push_unauthorized"]
     assert pulled.counts().pending == 1
+    assert hq.passages() == 0
 
 
 def test_network_errors_and_backoff_schedule(pulled: PostNode) -> None:
@@ -188,10 +240,10 @@ def test_network_errors_and_backoff_schedule(pulled: PostNode) -> None:
 
 
 def test_the_loop_backs_off_then_recovers(
-    pulled: PostNode, hq_client: httpx.Client, hq: FakeHq
+    pulled: PostNode, hq_client: httpx.Client, hq: RealHq, link: HqLink
 ) -> None:
     pulled.record_passage(TRUCK, "amira")
-    hq.fail = [503, 503]
+    link.fail_pushes = [503, 503]
     stop = threading.Event()
     delays: list[float] = []
 
@@ -207,122 +259,136 @@ def test_the_loop_backs_off_then_recovers(
     assert delays[0] <= 1 and 1 <= delays[1] <= 2
     assert delays[2:] == [5.0, 5.0]  # healthy again: the normal interval, backoff reset
     assert pulled.counts().pending == 0
+    assert hq.passages() == 1
 
 
-def test_a_consistent_checkpoint_is_stored(pulled: PostNode, sync: SyncClient, hq: FakeHq) -> None:
+def test_a_consistent_checkpoint_is_stored(pulled: PostNode, sync: SyncClient, hq: RealHq) -> None:
+    base = hq.log_size()
     for _ in range(3):
         pulled.record_passage(TRUCK, "amira")
     sync.push_all(batch_size=1)
-    assert seen_sizes(pulled) == [1, 2, 3]
+    assert seen_sizes(pulled) == [base, base + 1, base + 2]
+    sync.check_checkpoint(hq.publish())
     newest = newest_seen(pulled)
-    assert newest is not None and newest.size == 3
-    # The same checkpoint again, and an older one that is a prefix, are fine and not re-stored.
-    sync.check_checkpoint(hq.note)
-    assert seen_sizes(pulled) == [1, 2, 3]
+    assert newest is not None and newest.size == base + 3
+    # The same checkpoint again is fine and not stored twice.
+    sync.check_checkpoint(hq.checkpoint())
+    assert seen_sizes(pulled) == [base, base + 1, base + 2, base + 3]
     assert not pulled.open_alerts()
 
 
 def test_many_entries_prove_consistency_across_tile_levels(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
+    base = hq.log_size()
     for _ in range(300):
         pulled.record_passage(TRUCK, "amira")
     assert sync.push_once(batch_size=7).acknowledged == 7
     assert sync.push_all(batch_size=290) == 293
-    assert seen_sizes(pulled) == [7, 297, 300]
+    sync.check_checkpoint(hq.publish())
+    assert seen_sizes(pulled) == [base, base + 7, base + 297, base + 300]
 
 
 def test_an_inconsistent_checkpoint_raises_an_alert_and_is_not_stored(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
+    base = hq.log_size()
     for _ in range(3):
         pulled.record_passage(TRUCK, "amira")
     sync.push_once()
-    # HQ rewrites entry 1, logs a new event and publishes, serving the rewritten tree's tiles.
+    sync.check_checkpoint(hq.publish())
+    # HQ rewrites entry 1 and republishes, serving the rewritten tree's tiles: the post's next
+    # push is answered with a checkpoint of a size it saw, with another root.
     hq.rewrite(1, b"rewritten")
     pulled.record_passage(TRUCK, "amira")
-    with pytest.raises(VerificationError, match="inconsistent"):
+    with pytest.raises(VerificationError, match="inconsistent.*another root"):
         sync.push_once()
     assert pulled.counts().pending == 0  # acknowledged: HQ did log it, at an index
-    assert seen_sizes(pulled) == [3]
+    assert seen_sizes(pulled) == [base, base + 3]
     assert alert_kinds(pulled) == ["inconsistent_checkpoint"]
-    with pytest.raises(VerificationError, match="inconsistent"):
-        sync.check_checkpoint(hq.note)  # and it stays refused
+    # The rewritten log grows: its next checkpoint does not extend the one seen either.
+    with pytest.raises(VerificationError, match=f"not consistent with size {base + 3}"):
+        sync.check_checkpoint(hq.publish())
     with pytest.raises(VerificationError, match="another root"):
-        sync.check_checkpoint(hq.forged_checkpoint(3))
-    assert seen_sizes(pulled) == [3]
+        sync.check_checkpoint(forged_checkpoint(hq, base + 3))
+    assert seen_sizes(pulled) == [base, base + 3]
 
 
 def test_an_older_checkpoint_must_be_a_prefix_of_the_newest(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
+    base = hq.log_size()
     for _ in range(3):
         pulled.record_passage(TRUCK, "amira")
     sync.push_once()
-    with pytest.raises(VerificationError, match="not consistent with size 3"):
-        sync.check_checkpoint(hq.forged_checkpoint(2))
-    assert seen_sizes(pulled) == [3]
+    sync.check_checkpoint(hq.publish())
+    with pytest.raises(VerificationError, match=f"not consistent with size {base + 3}"):
+        sync.check_checkpoint(forged_checkpoint(hq, base + 2))
+    assert seen_sizes(pulled) == [base, base + 3]
     assert alert_kinds(pulled) == ["inconsistent_checkpoint"]
 
 
 def test_a_checkpoint_hq_cannot_prove_is_not_stored(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
+    base = hq.log_size()
     pulled.record_passage(TRUCK, "amira")
     sync.push_once()
-    with pytest.raises(HqUnavailableError, match="cannot prove size 9"):
-        sync.check_checkpoint(hq.forged_checkpoint(9))
-    assert seen_sizes(pulled) == [1]
+    with pytest.raises(HqUnavailableError, match=f"cannot prove size {base + 9}"):
+        sync.check_checkpoint(forged_checkpoint(hq, base + 9))
+    assert seen_sizes(pulled) == [base]
 
 
 def test_a_checkpoint_not_signed_by_the_log_key_is_refused(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq
 ) -> None:
-    real_key = hq.log_key
-    hq.log_key = type(real_key).generate(real_key.name)
+    other_key = Ed25519Signer.generate(hq.keys.log.name)
     with pytest.raises(VerificationError, match="no valid signature"):
-        sync.check_checkpoint(hq.publish_now())
+        sync.check_checkpoint(forged_checkpoint(hq, hq.log_size(), other_key))
     assert seen_sizes(pulled) == []
     assert alert_kinds(pulled) == ["bad_checkpoint"]
 
 
 def test_receipts_are_fetched_once_published(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq, link: HqLink
 ) -> None:
+    base = hq.log_size()
     rows = [pulled.record_passage(TRUCK, "amira") for _ in range(2)]
-    hq.publish = False
+    link.publish_first = False
+    hq.publish()  # everything before our passages is published
     sync.push_once()
     assert sync.fetch_receipts() == 0  # logged, not yet in a published checkpoint: wait
     assert [pulled.row(r.seq).receipt for r in rows] == [None, None]
-    hq.publish_now()
+    hq.publish()
     assert sync.fetch_receipts() == 2
     receipt = pulled.row(rows[1].seq).receipt
     assert receipt is not None
     proof = TlogProof.from_text(receipt)
-    assert proof.index == 1
-    assert Checkpoint.from_text(Note.from_text(proof.checkpoint.to_text()).text).size == 2
+    assert proof.index == base + 1
+    assert Checkpoint.from_text(Note.from_text(proof.checkpoint.to_text()).text).size == base + 2
     assert sync.fetch_receipts() == 0
     with pulled.store.read() as conn:
         assert conn.execute(select(outbox.c.receipt).where(outbox.c.receipt.is_(None))).all() == []
 
 
 def test_a_receipt_that_does_not_prove_our_entry_is_refused(
-    pulled: PostNode, sync: SyncClient, hq: FakeHq
+    pulled: PostNode, sync: SyncClient, hq: RealHq, link: HqLink
 ) -> None:
-    for _ in range(2):
-        pulled.record_passage(TRUCK, "amira")
+    base = hq.log_size()
+    rows = [pulled.record_passage(TRUCK, "amira") for _ in range(2)]
     sync.push_once()
-    hq.wrong_receipts = True
-    assert sync.fetch_receipts(limit=1) == 1  # passage 1 is entry 0: its receipt is right
-    with pytest.raises(VerificationError, match="receipt is for index 0"):
+    link.receipts_of = rows[0].event_id  # every receipt asked for is passage 1's
+    assert sync.fetch_receipts(limit=1) == 1  # passage 1's receipt is right
+    with pytest.raises(VerificationError, match=f"receipt is for index {base}, HQ acknowledged"):
         sync.fetch_receipts()
     assert pulled.row(2).receipt is None
     assert alert_kinds(pulled) == ["bad_receipt"]
 
 
-def test_sync_once_pulls_pushes_and_fetches(node: PostNode, sync: SyncClient) -> None:
+def test_sync_once_pulls_pushes_and_fetches(node: PostNode, sync: SyncClient, hq: RealHq) -> None:
     sync.sync_once()  # first round: the registry, nothing to push
+    base = hq.log_size()
     node.record_passage(TRUCK, "amira")
     sync.sync_once()
     row = node.row(1)
-    assert row.log_index == 0 and row.receipt is not None
+    assert row.log_index == base and row.receipt is not None
