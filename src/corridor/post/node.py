@@ -264,10 +264,13 @@ class PostNode:
             last = queries.get_meta(conn, META_LAST_SYNC)
         return Counts(int(pending), int(synced), last)
 
-    def unacknowledged(self, limit: int) -> list[OutboxRow]:
-        """The oldest rows HQ has not yet acknowledged, by seq."""
+    def unacknowledged(self, limit: int, after: int = 0) -> list[OutboxRow]:
+        """The oldest rows HQ has not yet acknowledged, by seq (only those after seq ``after``)."""
         query = (
-            select(outbox).where(outbox.c.log_index.is_(None)).order_by(outbox.c.seq).limit(limit)
+            select(outbox)
+            .where(outbox.c.log_index.is_(None), outbox.c.seq > after)
+            .order_by(outbox.c.seq)
+            .limit(limit)
         )
         with self.store.read() as conn:
             return [row_from_db(r._mapping) for r in conn.execute(query)]

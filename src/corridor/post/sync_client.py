@@ -23,6 +23,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ from corridor.model.events import format_time
 from corridor.post import checkpoints, receipts
 from corridor.post.checkpoints import HqUnavailableError, HttpTileReader
 from corridor.post.node import META_LAST_PULL, META_LAST_SYNC, PostNode
+from corridor.post.records import OutboxRow
 from corridor.post.registry import RegistryUpdate, apply_registry
 from corridor.post.wire import (
     PUSH,
@@ -86,6 +88,15 @@ class Backoff:
     def delay(self, failures: int) -> float:
         ceiling = self.ceiling(failures)
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """One push ready to send: the rows (oldest first), the body and its signed headers."""
+
+    rows: list[OutboxRow]
+    body: bytes
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,34 +157,48 @@ class SyncClient:
     def push_once(self, batch_size: int = 500) -> PushResult:
         """Push the oldest unacknowledged rows (at most ``batch_size``) and mark the ones HQ
         logged. Raises on any refusal, after raising an alert; nothing is ever dropped."""
-        rows = self.node.unacknowledged(batch_size)
-        if not rows:
+        batch = self._batch(self.node.unacknowledged(batch_size))
+        if batch is None:
             return PushResult(0, 0, 0)
+        response = self._post(batch)
+        if response.status_code == 413 and len(batch.rows) > 1:
+            return self.push_once(max(1, len(batch.rows) // 2))
+        return self._settle(batch, self._answer(response))
+
+    def _batch(self, rows: list[OutboxRow]) -> _Batch | None:
+        """The signed request for ``rows`` (None for no rows)."""
+        if not rows:
+            return None
         body = push_body(self.node.post_id, rows, self.node.clock())
         headers = signed_headers(self.node.post_id, self.node.key, PUSH, body)
         headers["Content-Type"] = "application/json"
-        response = self._send("POST", PUSH_PATH, content=body, headers=headers)
-        status = response.status_code
-        if status == 413 and len(rows) > 1:
-            return self.push_once(max(1, len(rows) // 2))
-        if status != 200:
-            self._refused(status, _json(response))
+        return _Batch(rows, body, headers)
+
+    def _post(self, batch: _Batch) -> httpx.Response:
+        return self._send("POST", PUSH_PATH, content=batch.body, headers=batch.headers)
+
+    def _answer(self, response: httpx.Response) -> PushAnswer:
+        """HQ's answer to a push, or the error its refusal means (after an alert)."""
+        if response.status_code != 200:
+            self._refused(response.status_code, _json(response))
         try:
-            answer = parse_push_answer(_json(response))
+            return parse_push_answer(_json(response))
         except ValidationError as exc:
             raise HqUnavailableError(f"HQ's push answer is malformed: {exc}") from exc
-        acknowledged = self._acknowledge({r.seq: r.event_id for r in rows}, answer)
+
+    def _settle(self, batch: _Batch, answer: PushAnswer) -> PushResult:
+        """Mark the rows HQ logged and check the checkpoint it answered with."""
+        acknowledged = self._acknowledge({r.seq: r.event_id for r in batch.rows}, answer)
+        duplicates = sum(1 for ack in answer.acks if ack.duplicate)
         log.info(
             "pushed %d event(s): %d acknowledged, %d already at HQ",
-            len(rows),
+            len(batch.rows),
             acknowledged,
-            sum(1 for ack in answer.acks if ack.duplicate),
+            duplicates,
         )
         if answer.checkpoint is not None and self.node.log_vkey() is not None:
             self.check_checkpoint(answer.checkpoint)
-        return PushResult(
-            len(rows), acknowledged, sum(1 for a in answer.acks if a.duplicate), answer.gaps
-        )
+        return PushResult(len(batch.rows), acknowledged, duplicates, answer.gaps)
 
     def _refused(self, status: int, data: object) -> None:
         message = error_message(data, f"HQ answered {status}")
@@ -232,7 +257,34 @@ class SyncClient:
         return found is not None
 
     def push_all(self, batch_size: int = 500) -> int:
-        """Push batches until the outbox has no unacknowledged row; return rows acknowledged."""
+        """Push batches until the outbox has no unacknowledged row; return rows acknowledged.
+
+        Pushes stay one at a time and in ``seq`` order, but the post's own work overlaps HQ's:
+        the next batch is read and signed while a push is on the wire, and is sent as soon as
+        HQ has answered, while that answer's rows are being marked. A failure anywhere marks
+        nothing more; the rows not marked are pushed again later (HQ answers duplicates with
+        their first index)."""
+        batch = self._batch(self.node.unacknowledged(batch_size))
+        total = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="corridor-push") as wire:
+            in_flight = wire.submit(self._post, batch) if batch is not None else None
+            while batch is not None and in_flight is not None:
+                upcoming = self._batch(
+                    self.node.unacknowledged(batch_size, after=batch.rows[-1].seq)
+                )
+                response = in_flight.result()
+                if response.status_code == 413 and len(batch.rows) > 1:
+                    return total + self._push_all_sequential(max(1, len(batch.rows) // 2))
+                answer = self._answer(response)
+                in_flight = wire.submit(self._post, upcoming) if upcoming is not None else None
+                result = self._settle(batch, answer)
+                total += result.acknowledged
+                if result.acknowledged == 0:
+                    break  # someone else marked these rows: start over from the outbox
+                batch = upcoming
+        return total
+
+    def _push_all_sequential(self, batch_size: int) -> int:
         total = 0
         while True:
             result = self.push_once(batch_size)
