@@ -53,9 +53,13 @@ class FlakyProxy:
         return self.port
 
     def stop(self) -> None:
+        """Stop listening, cut every open connection, and close the loop with its sockets."""
+
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
+            for writer in list(self._open):
+                writer.transport.abort()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -84,6 +88,15 @@ class FlakyProxy:
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
+        # stop() ended the loop after cutting every connection: let their handlers finish (each
+        # closes its streams) and the transports close, then close the loop and its own sockets.
+        handlers = asyncio.all_tasks(self._loop)
+        if handlers:
+            self._loop.run_until_complete(asyncio.wait(handlers, timeout=5))
+        for task in asyncio.all_tasks(self._loop):
+            task.cancel()
+        self._loop.run_until_complete(asyncio.sleep(0))
+        self._loop.close()
 
     def _plan(self) -> tuple[bool, int | None, bool]:
         """(refuse, cut upstream after N bytes, drop the reply) for a new connection."""
@@ -135,12 +148,14 @@ class FlakyProxy:
         self._open.add(writer)
         upstream = asyncio.ensure_future(pipe(reader, upstream_writer, cut_after))
         downstream = asyncio.ensure_future(pipe(upstream_reader, writer, 0 if drop_reply else None))
-        # With drop_reply, the downstream pipe ends at the answer's first byte: the request has
-        # been handled by then, and the answer is what gets lost.
-        await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
-        self._open.discard(writer)
-        for task in (upstream, downstream):
-            task.cancel()
-        for stream in (writer, upstream_writer):
-            with contextlib.suppress(OSError):
-                stream.close()
+        try:
+            # With drop_reply, the downstream pipe ends at the answer's first byte: the request
+            # has been handled by then, and the answer is what gets lost.
+            await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when stop() cancels this handler
+            self._open.discard(writer)
+            for task in (upstream, downstream):
+                task.cancel()
+            for stream in (writer, upstream_writer):
+                with contextlib.suppress(OSError):
+                    stream.close()
