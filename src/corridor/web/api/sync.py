@@ -10,8 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
-from corridor.errors import PayloadTooLargeError
+from corridor.errors import PayloadTooLargeError, ValidationError
 from corridor.sync_hq import MAX_BODY_BYTES, PostCredentials
 from corridor.web.api.models import ErrorBody
 from corridor.web.context import get_context
@@ -31,7 +32,12 @@ async def push(request: Request) -> dict[str, Any]:
     declared = int(request.headers.get("content-length") or 0)
     if declared > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"push of {declared:,} bytes, over {MAX_BODY_BYTES:,}")
-    body = await request.body()
+    try:
+        body = await request.body()
+    except ClientDisconnect as exc:
+        # The post's link dropped mid-request: an ordinary event (it pushes the batch again),
+        # not a server error. Nothing was read, so nothing is stored.
+        raise ValidationError("body", "the push was cut off before its end") from exc
     answer = await run_in_threadpool(hq.sync.push, credentials, body)
     answer["checkpoint"] = await run_in_threadpool(hq.publisher.checkpoint_text)
     return answer
