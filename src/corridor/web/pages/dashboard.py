@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from corridor.web.api import PREFIX
 from corridor.store import queries
+from corridor.web.api import PREFIX
 from corridor.web.context import Context, Reader
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
