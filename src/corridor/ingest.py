@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -49,8 +50,7 @@ class Submission:
     salt: bytes | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     """The outcome for one submitted event: its log index, and whether it was already stored."""
 
     event_id: str
@@ -138,16 +138,17 @@ class Ingestor:
         with self.store.write() as conn:
             registry = queries.all_keys(conn)
             by_key = {record.public_key: record for record in registry}
-            for position, passage in enumerate(passages):
-                self._check_key(position, passage, by_key)
+            observed = [format_time(p.entry.observed_at) for p in passages]
+            for position, (passage, when) in enumerate(zip(passages, observed, strict=True)):
+                self._check_key(position, passage, when, by_key)
             ids = [str(p.entry.event_id) for p in passages]
             stored = queries.existing_passages(conn, set(ids))
             first_index = queries.log_size(conn)
             new: list[queries.StoredPassage] = []
             results: list[Accepted] = []
             seen: dict[str, tuple[int, bytes]] = {}
-            for position, (event_id, (passage, private_record), submission) in enumerate(
-                zip(ids, checked, batch, strict=True)
+            for position, (event_id, when, (passage, private_record), submission) in enumerate(
+                zip(ids, observed, checked, batch, strict=True)
             ):
                 earlier = stored.get(event_id) or seen.get(event_id)
                 if earlier is not None:
@@ -157,7 +158,7 @@ class Ingestor:
                             f"events[{position}]: event {event_id} is already logged at index "
                             f"{index} with different content; nothing was stored"
                         )
-                    results.append(Accepted(event_id, index, duplicate=True, skew_seconds=0))
+                    results.append(Accepted(event_id, index, True, 0))
                     continue
                 index = first_index + len(new)
                 seen[event_id] = (index, passage.raw)
@@ -165,6 +166,8 @@ class Ingestor:
                 new.append(
                     queries.StoredPassage(
                         passage.entry,
+                        event_id,
+                        when,
                         passage.raw,
                         received_at,
                         skew,
@@ -172,7 +175,7 @@ class Ingestor:
                         submission.salt,
                     )
                 )
-                results.append(Accepted(event_id, index, duplicate=False, skew_seconds=skew))
+                results.append(Accepted(event_id, index, False, skew))
             queries.append_log_entries(
                 conn, first_index, [(EntryType.PASSAGE.value, item.raw) for item in new]
             )
@@ -182,24 +185,35 @@ class Ingestor:
         return results
 
     def _check_key(
-        self, position: int, passage: SignedPassage, by_key: dict[bytes, queries.KeyRecord]
+        self,
+        position: int,
+        passage: SignedPassage,
+        observed: str,
+        by_key: dict[bytes, queries.KeyRecord],
     ) -> None:
         entry = passage.entry
         record = by_key.get(passage.public_key)
-        fingerprint = hashlib.sha256(passage.public_key).hexdigest()[:16]
         if record is None or record.role != "post" or record.owner != entry.post:
             raise SignatureError(
-                f"events[{position}]: key {fingerprint} is not a registered key of post "
-                f"{entry.post!r}"
+                f"events[{position}]: key {_fingerprint(passage.public_key)} is not a "
+                f"registered key of post {entry.post!r}"
             )
-        observed = format_time(entry.observed_at)
+        if observed >= record.valid_from and (
+            record.revoked_at is None or observed < record.revoked_at
+        ):
+            return
+        where = f"events[{position}]: key {_fingerprint(passage.public_key)} of post {entry.post!r}"
         if observed < record.valid_from:
             raise SignatureError(
-                f"events[{position}]: key {fingerprint} of post {entry.post!r} is valid from "
-                f"{record.valid_from}; the event was observed earlier, at {observed}"
+                f"{where} is valid from {record.valid_from}; the event was observed earlier, "
+                f"at {observed}"
             )
-        if record.revoked_at is not None and observed >= record.revoked_at:
-            raise SignatureError(
-                f"events[{position}]: key {fingerprint} of post {entry.post!r} was revoked at "
-                f"{record.revoked_at}; the event was observed after that, at {observed}"
-            )
+        raise SignatureError(
+            f"{where} was revoked at {record.revoked_at}; the event was observed after that, "
+            f"at {observed}"
+        )
+
+
+def _fingerprint(public_key: bytes) -> str:
+    """A short, stable name for a key in messages."""
+    return hashlib.sha256(public_key).hexdigest()[:16]

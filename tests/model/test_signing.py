@@ -74,3 +74,17 @@ def test_non_canonical_bytes_are_refused(make_entry: EntryFactory, post_key: Sig
     spaced = json.dumps(json.loads(raw), sort_keys=True).encode()
     with pytest.raises(ValidationError, match="canonical"):
         SignedPassage.from_bytes(spaced)
+
+
+def test_base64_must_be_canonical(make_entry: EntryFactory, post_key: SigningKey) -> None:
+    raw = SignedPassage.sign(make_entry(), post_key).raw
+    obj = json.loads(raw)
+    key = obj["key"]
+    assert key.endswith("=")
+    # Same bytes, other trailing bits: a second spelling of the same key.
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    twin = key[:-2] + last[last.index(key[-2]) ^ 1] + "="
+    obj["key"] = twin
+    respelled = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+    with pytest.raises(ValidationError, match="^key: not in canonical base64 form"):
+        SignedPassage.from_bytes(respelled)

@@ -4,13 +4,13 @@ backoff, checkpoints, receipts."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import msgspec
 import pytest
 from sqlalchemy import select
 
@@ -35,6 +35,7 @@ from corridor.store.schema import (
     keys,
     operators,
     outbox,
+    passages,
     permits,
     post_sequences,
     private_records,
@@ -122,7 +123,9 @@ def test_push_acknowledges_each_row_with_its_log_index(
             ).all()
         )
         private = conn.execute(
-            select(private_records.c.record).where(private_records.c.event_id == rows[0].event_id)
+            select(private_records.c.record)
+            .join(passages, passages.c.log_index == private_records.c.log_index)
+            .where(passages.c.event_id == rows[0].event_id)
         ).scalar_one()
     assert seqs == {1: rows[0].event_id, 2: rows[1].event_id, 3: rows[2].event_id}
     assert [pulled.row(r.seq).log_index for r in rows] == [base, base + 1, base + 2]
@@ -174,7 +177,7 @@ def test_a_conflict_raises_an_alert_and_keeps_the_rows(
 ) -> None:
     row = pulled.record_passage(TRUCK, "amira")
     # HQ already holds this event id with other content (signed by the post's own key).
-    other = dataclasses.replace(row.public, people=People(crew=5))
+    other = msgspec.structs.replace(row.public, people=People(crew=5))
     raw = SignedPassage.sign(other, pulled.key).raw
     hq.services.ingestor.ingest([Submission(raw, row.private, row.salt)])
     with pytest.raises(ConflictError, match="409"):

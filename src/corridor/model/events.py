@@ -16,27 +16,26 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-from corridor.errors import MissingWeightError, ValidationError
-from corridor.model.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_json_fast
+import msgspec
+
+from corridor.errors import ValidationError
+from corridor.model.canonical import canonical_json, canonical_json_fast
 from corridor.model.vocabulary import (
     CargoCategory,
     Direction,
     PassageKind,
-    PeopleCategory,
     ReasonCode,
     VehicleClass,
 )
+from corridor.model.wire import WireEntry, convert_entry
 
 FORMAT_VERSION = 1
-_E = TypeVar("_E", bound=StrEnum)
 SALT_BYTES = 16
 
 
@@ -63,8 +62,7 @@ def parse_time(text: object, field_name: str = "observed_at") -> datetime:
     return moment.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class CargoLine:
+class CargoLine(msgspec.Struct, frozen=True):
     """One line of cargo: a category and its weight in whole kilograms."""
 
     category: CargoCategory
@@ -74,8 +72,7 @@ class CargoLine:
         return {"category": self.category, "kg": self.kg}
 
 
-@dataclass(frozen=True, slots=True)
-class People:
+class People(msgspec.Struct, frozen=True):
     """People on board by category."""
 
     residents: int = 0
@@ -149,9 +146,11 @@ def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
-@dataclass(frozen=True, slots=True)
-class PublicEntry:
-    """The publishable part of a passage. Its canonical JSON is what the post signs."""
+class PublicEntry(msgspec.Struct, frozen=True):
+    """The publishable part of a passage. Its canonical JSON is what the post signs.
+
+    Values of the public entry are frozen msgspec structs rather than dataclasses: ingest builds
+    one per event, and a frozen dataclass costs several microseconds to construct."""
 
     event_id: uuid.UUID
     corridor: str
@@ -166,7 +165,7 @@ class PublicEntry:
     private: str
     reason: ReasonCode | None = None
     convoy: str | None = None
-    v: int = field(default=FORMAT_VERSION)
+    v: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,124 +197,26 @@ class PublicEntry:
     @classmethod
     def from_json(cls, data: object) -> PublicEntry:
         """Parse a public entry strictly; every problem names its field."""
-        obj = _mapping(data, "entry")
-        _exact_keys(obj, _ENTRY_KEYS, "entry")
-        version = _int(obj, "v", "v")
-        if version != FORMAT_VERSION:
-            raise ValidationError("v", f"unsupported entry version {version}")
-        event_text = _str(obj, "event_id", "event_id")
-        try:
-            event_id = uuid.UUID(event_text)
-        except ValueError as exc:
-            raise ValidationError("event_id", "not a UUID") from exc
-        if str(event_id) != event_text:
-            raise ValidationError("event_id", "write the UUID in lower case with hyphens")
-        people_obj = _mapping(obj.get("people"), "people")
-        _exact_keys(people_obj, _PEOPLE_KEYS, "people")
-        people = People(
-            residents=_int(people_obj, "residents", "people.residents"),
-            returnees=_int(people_obj, "returnees", "people.returnees"),
-            crew=_int(people_obj, "crew", "people.crew"),
-            other=_int(people_obj, "other", "people.other"),
-        )
-        cargo_list = obj.get("cargo")
-        if not isinstance(cargo_list, list):
-            raise ValidationError("cargo", "expected a list of cargo lines")
-        cargo = tuple(_cargo_line(item, f"cargo[{i}]") for i, item in enumerate(cargo_list))
-        reason_text = obj.get("reason")
-        convoy = obj.get("convoy")
-        if convoy is not None and not isinstance(convoy, str):
-            raise ValidationError("convoy", "expected a string or null")
-        private = _str(obj, "private", "private")
-        if _SHA256_HEX.fullmatch(private) is None:
-            raise ValidationError("private", "expected 64 lower-case hex digits (a SHA-256)")
+        return cls.from_wire(convert_entry(data))
+
+    @classmethod
+    def from_wire(cls, wire: WireEntry) -> PublicEntry:
+        """The domain value of a validated wire entry."""
+        if wire.v != FORMAT_VERSION:
+            raise ValidationError("v", f"unsupported entry version {wire.v}")
+        people = wire.people
         return cls(
-            event_id=event_id,
-            corridor=_str(obj, "corridor", "corridor"),
-            post=_str(obj, "post", "post"),
-            observed_at=parse_time(obj.get("observed_at")),
-            kind=_enum(PassageKind, obj.get("kind"), "kind"),
-            direction=_enum(Direction, obj.get("direction"), "direction"),
-            vehicle_class=_enum(VehicleClass, obj.get("vehicle_class"), "vehicle_class"),
-            vehicle=_str(obj, "vehicle", "vehicle"),
-            people=people,
-            cargo=cargo,
-            reason=None if reason_text is None else _enum(ReasonCode, reason_text, "reason"),
-            convoy=convoy,
-            private=private,
+            event_id=uuid.UUID(wire.event_id),
+            corridor=wire.corridor,
+            post=wire.post,
+            observed_at=parse_time(wire.observed_at),
+            kind=wire.kind,
+            direction=wire.direction,
+            vehicle_class=wire.vehicle_class,
+            vehicle=wire.vehicle,
+            people=People(people.residents, people.returnees, people.crew, people.other),
+            cargo=tuple(CargoLine(line.category, line.kg) for line in wire.cargo),
+            reason=wire.reason,
+            convoy=wire.convoy,
+            private=wire.private,
         )
-
-
-_ENTRY_KEYS = frozenset(
-    {
-        "v",
-        "event_id",
-        "corridor",
-        "post",
-        "observed_at",
-        "kind",
-        "direction",
-        "vehicle_class",
-        "vehicle",
-        "people",
-        "cargo",
-        "reason",
-        "convoy",
-        "private",
-    }
-)
-_PEOPLE_KEYS = frozenset(c.value for c in PeopleCategory)
-_CARGO_KEYS = frozenset({"category", "kg"})
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-def _mapping(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(where, f"expected an object, got {type(value).__name__}")
-    return value
-
-
-def _exact_keys(obj: Mapping[str, Any], expected: frozenset[str], where: str) -> None:
-    """Every field present, none unknown: a parsed entry then re-encodes to the same bytes."""
-    keys = obj.keys()
-    if keys == expected:
-        return
-    unknown = keys - expected
-    if unknown:
-        raise ValidationError(f"{where}.{sorted(unknown)[0]}", "unknown field")
-    raise ValidationError(f"{where}.{sorted(expected - keys)[0]}", "required field is missing")
-
-
-def _str(obj: Mapping[str, Any], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise ValidationError(where, "required text is missing")
-    return value
-
-
-def _int(obj: Mapping[str, Any], key: str, where: str) -> int:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(where, f"expected a whole number, got {value!r}")
-    if abs(value) > MAX_SAFE_INTEGER:
-        raise ValidationError(where, f"number {value} is out of range")
-    return value
-
-
-def _enum(kind: type[_E], value: object, where: str) -> _E:
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return kind(value)
-    except ValueError as exc:
-        allowed = ", ".join(member.value for member in kind)
-        raise ValidationError(where, f"{value!r} is not one of: {allowed}") from exc
-
-
-def _cargo_line(item: object, where: str) -> CargoLine:
-    obj = _mapping(item, where)
-    category = _enum(CargoCategory, obj.get("category"), f"{where}.category")
-    if obj.get("kg") is None:
-        raise MissingWeightError(f"{where}.kg", f"{category.value} cargo has no weight")
-    _exact_keys(obj, _CARGO_KEYS, where)
-    return CargoLine(category, _int(obj, "kg", f"{where}.kg"))

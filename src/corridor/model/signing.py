@@ -26,8 +26,9 @@ import nacl.signing
 import orjson
 
 from corridor.errors import EntryTooLargeError, SignatureError, ValidationError
-from corridor.model.canonical import canonical_json, canonical_json_fast
+from corridor.model.canonical import canonical_json
 from corridor.model.events import PublicEntry
+from corridor.model.wire import decode_envelope, encode_canonical
 
 #: A tlog entry is at most 65,535 bytes (entry bundles frame it with a uint16 length).
 MAX_ENTRY_BYTES = 65_535
@@ -93,12 +94,16 @@ def b64(data: bytes) -> str:
 
 
 def unb64(text: object, field: str, length: int | None = None) -> bytes:
+    """Decode strict, canonical base64, naming ``field`` when it is not."""
     if not isinstance(text, str):
         raise ValidationError(field, "expected base64 text")
     try:
-        data = base64.b64decode(text, validate=True)
+        data = binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationError(field, "not valid base64") from exc
+    if binascii.b2a_base64(data, newline=False) != text.encode("ascii"):
+        # One value, one spelling: otherwise the same signature could be logged twice.
+        raise ValidationError(field, "not in canonical base64 form")
     if length is not None and len(data) != length:
         raise ValidationError(field, f"expected {length} bytes, got {len(data)}")
     return data
@@ -147,6 +152,8 @@ class Envelope:
 
 _BODY_PREFIX = b'{"body":'
 _KEY_MARK = b',"key":"'
+_PASSAGE_TAIL = b'"type":"passage"}'
+_PASSAGE_PREFIX = signed_message(EntryType.PASSAGE, b"")
 _ENVELOPE_KEYS = frozenset({"type", "body", "key", "sig"})
 
 
@@ -215,17 +222,24 @@ class SignedPassage:
     def from_bytes(cls, raw: bytes) -> SignedPassage:
         """Parse log entry bytes as a passage (signature not yet checked).
 
-        The strict parse guarantees every field is present and typed, so the fast encoder
-        re-encodes the parsed object to exactly the RFC 8785 form; comparing that with ``raw``
-        proves ``raw`` canonical, and the signed body is then a slice of ``raw``.
+        The strict schema (:mod:`corridor.model.wire`) decodes and validates in one pass;
+        re-encoding the decoded envelope with sorted keys gives exactly the RFC 8785 form, so
+        comparing it with ``raw`` proves ``raw`` canonical, and the signed body is then a slice
+        of ``raw``.
         """
-        obj = _load_envelope(raw)
-        if obj["type"] != EntryType.PASSAGE.value:
-            raise ValidationError("type", f"expected a passage, got {obj['type']!r}")
-        entry = PublicEntry.from_json(obj["body"])
-        public_key = unb64(obj["key"], "key", PUBLIC_KEY_BYTES)
-        signature = unb64(obj["sig"], "sig", SIGNATURE_BYTES)
-        if canonical_json_fast(obj) != raw:
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise EntryTooLargeError("entry", f"{len(raw):,} bytes, over {MAX_ENTRY_BYTES:,}")
+        if not raw.endswith(_PASSAGE_TAIL):
+            # Canonical JSON puts "type" last; anything else is another type or not canonical.
+            obj = _load_envelope(raw)
+            if obj["type"] != EntryType.PASSAGE.value:
+                raise ValidationError("type", f"expected a passage, got {obj['type']!r}")
+            raise ValidationError("entry", "not in RFC 8785 canonical form")
+        wire = decode_envelope(raw)
+        entry = PublicEntry.from_wire(wire.body)
+        public_key = unb64(wire.key, "key", PUBLIC_KEY_BYTES)
+        signature = unb64(wire.sig, "sig", SIGNATURE_BYTES)
+        if encode_canonical(wire) != raw:
             raise ValidationError("entry", "not in RFC 8785 canonical form")
         body = raw[len(_BODY_PREFIX) : raw.rindex(_KEY_MARK)]
         return cls(entry, body, public_key, signature, raw)

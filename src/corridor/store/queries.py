@@ -10,13 +10,13 @@ import base64
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Dialect, Table, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from corridor.model.events import PublicEntry, format_time
+from corridor.model.events import PublicEntry
 from corridor.store.schema import (
     cargo_lines,
     keys,
@@ -171,11 +171,14 @@ def all_keys(conn: Connection) -> list[KeyRecord]:
 # -- passages ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPassage:
-    """A passage ready to store: its public entry, log bytes, and (optionally) private part."""
+class StoredPassage(NamedTuple):
+    """A passage ready to store: its public entry, log bytes, and (optionally) private part.
+
+    A named tuple, not a frozen dataclass: ingest builds one per event, and tuples are cheap."""
 
     entry: PublicEntry
+    event_id: str
+    observed_at: str
     raw: bytes
     received_at: str
     skew_seconds: int
@@ -207,15 +210,16 @@ def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPa
     private_rows: list[tuple[Any, ...]] = []
     for offset, item in enumerate(items):
         entry = item.entry
-        event_id = str(entry.event_id)
-        observed = format_time(entry.observed_at)
+        event_id = item.event_id
+        observed = item.observed_at
         day = observed[:10]
         kind = entry.kind.value
         people = entry.people
+        index = first_index + offset
         public_rows.append(
             (
+                index,
                 event_id,
-                first_index + offset,
                 entry.post,
                 observed,
                 day,
@@ -235,9 +239,9 @@ def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPa
             )
         )
         for n, line in enumerate(entry.cargo):
-            cargo_rows.append((event_id, n, line.category.value, line.kg, day, kind))
+            cargo_rows.append((index, n, line.category.value, line.kg, day, kind))
         if item.private_record is not None and item.salt is not None:
-            private_rows.append((event_id, item.salt, item.private_record.decode("utf-8")))
+            private_rows.append((index, item.salt, item.private_record.decode("utf-8")))
     insert_rows(conn, passages, public_rows)
     insert_rows(conn, cargo_lines, cargo_rows)
     insert_rows(conn, private_records, private_rows)

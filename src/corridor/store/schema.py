@@ -24,11 +24,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+#: A 64-bit key that is SQLite's rowid there: "INTEGER PRIMARY KEY" is the table's own B-tree
+#: key, while "BIGINT PRIMARY KEY" would add a second index to maintain on every insert.
+RowKey = BigInteger().with_variant(Integer(), "sqlite")
+
 #: One row per log entry, in log order. ``idx`` is contiguous from 0: the sequencer's invariant.
 log_entries = Table(
     "log_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("idx", RowKey, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
     Column("entry", LargeBinary, nullable=False),
 )
@@ -49,8 +53,8 @@ keys = Table(
 passages = Table(
     "passages",
     metadata,
-    Column("event_id", String(36), primary_key=True),
-    Column("log_index", BigInteger, ForeignKey("log_entries.idx"), nullable=False, unique=True),
+    Column("log_index", RowKey, ForeignKey("log_entries.idx"), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
     Column("post", String(16), nullable=False),
     Column("observed_at", String(20), nullable=False),
     Column("day", String(10), nullable=False),
@@ -69,12 +73,11 @@ passages = Table(
     Column("skew_seconds", Integer, nullable=False, default=0),
 )
 Index("ix_passages_day", passages.c.day, passages.c.direction, passages.c.vehicle_class)
-Index("ix_passages_observed", passages.c.observed_at)
 
 cargo_lines = Table(
     "cargo_lines",
     metadata,
-    Column("event_id", String(36), ForeignKey("passages.event_id"), primary_key=True),
+    Column("log_index", BigInteger, ForeignKey("passages.log_index"), primary_key=True),
     Column("line", Integer, primary_key=True, autoincrement=False),
     Column("category", String(32), nullable=False),
     Column("kg", BigInteger, nullable=False),
@@ -88,7 +91,7 @@ Index("ix_cargo_day", cargo_lines.c.day, cargo_lines.c.category)
 private_records = Table(
     "private_records",
     metadata,
-    Column("event_id", String(36), ForeignKey("passages.event_id"), primary_key=True),
+    Column("log_index", RowKey, ForeignKey("passages.log_index"), primary_key=True),
     Column("salt", LargeBinary(16), nullable=False),
     Column("record", Text, nullable=False),
 )

@@ -15,11 +15,14 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+#: SQLite's rowid where the database is SQLite (see store/schema.py), BIGINT elsewhere.
+ROW_KEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     op.create_table(
         "log_entries",
-        sa.Column("idx", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("idx", ROW_KEY, primary_key=True, autoincrement=False),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("entry", sa.LargeBinary(), nullable=False),
     )
@@ -34,14 +37,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "passages",
-        sa.Column("event_id", sa.String(36), primary_key=True),
-        sa.Column(
-            "log_index",
-            sa.BigInteger(),
-            sa.ForeignKey("log_entries.idx"),
-            nullable=False,
-            unique=True,
-        ),
+        sa.Column("log_index", ROW_KEY, sa.ForeignKey("log_entries.idx"), primary_key=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
         sa.Column("post", sa.String(16), nullable=False),
         sa.Column("observed_at", sa.String(20), nullable=False),
         sa.Column("day", sa.String(10), nullable=False),
@@ -60,10 +57,11 @@ def upgrade() -> None:
         sa.Column("skew_seconds", sa.Integer(), nullable=False),
     )
     op.create_index("ix_passages_day", "passages", ["day", "direction", "vehicle_class"])
-    op.create_index("ix_passages_observed", "passages", ["observed_at"])
     op.create_table(
         "cargo_lines",
-        sa.Column("event_id", sa.String(36), sa.ForeignKey("passages.event_id"), primary_key=True),
+        sa.Column(
+            "log_index", sa.BigInteger(), sa.ForeignKey("passages.log_index"), primary_key=True
+        ),
         sa.Column("line", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("kg", sa.BigInteger(), nullable=False),
@@ -73,7 +71,7 @@ def upgrade() -> None:
     op.create_index("ix_cargo_day", "cargo_lines", ["day", "category"])
     op.create_table(
         "private_records",
-        sa.Column("event_id", sa.String(36), sa.ForeignKey("passages.event_id"), primary_key=True),
+        sa.Column("log_index", ROW_KEY, sa.ForeignKey("passages.log_index"), primary_key=True),
         sa.Column("salt", sa.LargeBinary(16), nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
     )
