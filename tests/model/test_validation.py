@@ -115,6 +115,13 @@ def test_the_largest_entry_that_fits_is_accepted(
         (lambda d: d["cargo"][0].update(category="gold"), r"cargo\[0\].category"),
         (lambda d: d.update(colour="red"), "entry.colour"),
         (lambda d: d.update(private="abc"), "private"),
+        (lambda d: d.update(observed_at="2020-12-01T12:15:00+04:00"), "observed_at"),
+        (lambda d: d.update(observed_at="2020-12-01T08:15:00.5Z"), "observed_at"),
+        (lambda d: d.update(event_id="6F1C2B9E-3A4D-4E5F-8A9B-0C1D2E3F4A5B"), "event_id"),
+        (lambda d: d["people"].update(crew=True), "people.crew"),
+        (lambda d: d["people"].update(crew=2.0), "people.crew"),
+        (lambda d: d["people"].update(crew=2**53), "people.crew"),
+        (lambda d: d["people"].pop("crew"), "people.crew"),
     ],
 )
 def test_wire_format_errors_name_the_field(

@@ -48,11 +48,14 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
+_TIME_FORM = "expected a UTC time with whole seconds like 2020-12-01T08:15:00Z, got {}"
+
+
 def parse_time(text: object, field_name: str = "observed_at") -> datetime:
     """Parse the log's time form (``2020-12-01T08:15:00Z``) and nothing else."""
     if not isinstance(text, str):
         raise ValidationError(field_name, f"expected a time string, got {type(text).__name__}")
-    problem = f"expected a UTC time like 2020-12-01T08:15:00Z, got {text!r}"
+    problem = _TIME_FORM.format(repr(text))
     if len(text) != 20 or text[10] != "T" or text[19] != "Z":
         raise ValidationError(field_name, problem)
     try:
@@ -197,7 +200,14 @@ class PublicEntry(msgspec.Struct, frozen=True):
     @classmethod
     def from_json(cls, data: object) -> PublicEntry:
         """Parse a public entry strictly; every problem names its field."""
-        return cls.from_wire(convert_entry(data))
+        entry = cls.from_wire(convert_entry(data))
+        # Bytes prove these forms by re-encoding (see wire.py); a parsed object must show them.
+        assert isinstance(data, Mapping)
+        if data["event_id"] != str(entry.event_id):
+            raise ValidationError("event_id", "write the UUID in lower case with hyphens")
+        if data["observed_at"] != format_time(entry.observed_at):
+            raise ValidationError("observed_at", _TIME_FORM.format(data["observed_at"]))
+        return entry
 
     @classmethod
     def from_wire(cls, wire: WireEntry) -> PublicEntry:
@@ -205,11 +215,14 @@ class PublicEntry(msgspec.Struct, frozen=True):
         if wire.v != FORMAT_VERSION:
             raise ValidationError("v", f"unsupported entry version {wire.v}")
         people = wire.people
+        observed = wire.observed_at
+        if observed.tzinfo is not UTC or observed.microsecond:
+            raise ValidationError("observed_at", _TIME_FORM.format(observed.isoformat()))
         return cls(
-            event_id=uuid.UUID(wire.event_id),
+            event_id=wire.event_id,
             corridor=wire.corridor,
             post=wire.post,
-            observed_at=parse_time(wire.observed_at),
+            observed_at=observed,
             kind=wire.kind,
             direction=wire.direction,
             vehicle_class=wire.vehicle_class,

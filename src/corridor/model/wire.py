@@ -6,12 +6,15 @@ not booleans nor floats and within +-2**53 (so RFC 8785 prints them as Python do
 value, and the text forms of ids, times and hashes checked by pattern. Its errors are translated
 to :class:`~corridor.errors.ValidationError` naming the field as the rest of corridor does
 (``people.returnees``, ``cargo[0].kg``). Structs encode with sorted keys, which is the RFC 8785
-order for our ASCII field names, so re-encoding a decoded entry proves the bytes canonical.
+order for our ASCII field names, so re-encoding a decoded entry proves the bytes canonical; it
+also proves ids in lower case and times in the ``Z`` form, which msgspec writes and only those.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -26,10 +29,6 @@ from corridor.model.vocabulary import (
 )
 
 SafeInt = Annotated[int, msgspec.Meta(ge=-(2**53 - 1), le=2**53 - 1)]
-EventId = Annotated[
-    str, msgspec.Meta(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-]
-UtcTime = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
 Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 Text = Annotated[str, msgspec.Meta(min_length=1)]
 
@@ -48,10 +47,10 @@ class WireCargo(msgspec.Struct, forbid_unknown_fields=True):
 
 class WireEntry(msgspec.Struct, forbid_unknown_fields=True):
     v: SafeInt
-    event_id: EventId
+    event_id: uuid.UUID
     corridor: Text
     post: Text
-    observed_at: UtcTime
+    observed_at: datetime
     kind: PassageKind
     direction: Direction
     vehicle_class: VehicleClass

@@ -52,6 +52,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Bigger page cache and rarer WAL checkpoints: faster bulk ingest, same durability
+        # (a committed transaction is in the fsynced WAL whether or not it was checkpointed).
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA wal_autocheckpoint=8192")
         cursor.close()
 
     @event.listens_for(engine, "begin")
