@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from sqlalchemy import Connection, func, select
 
 from corridor.errors import (
@@ -86,38 +86,48 @@ def authenticate(
     verify_signature(public_key, request_message(purpose, body), signature)
 
 
+class _PushEvent(msgspec.Struct, forbid_unknown_fields=True):
+    seq: Annotated[int, msgspec.Meta(ge=1)]
+    entry: str
+    private: dict[str, Any]
+    salt: str
+
+
+class _PushBody(msgspec.Struct):
+    post: str
+    events: list[_PushEvent]
+    sent_at: str | None = None
+
+
+_push_decoder = msgspec.json.Decoder(_PushBody)
+
+
 def _parse_push(body: bytes, post: str) -> list[tuple[int, Submission]]:
+    """Decode a push body (msgspec: one validating pass in C) into submissions."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"push of {len(body):,} bytes, over {MAX_BODY_BYTES:,}")
     try:
-        obj = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        push = _push_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        what, _, where = str(exc).partition(" - at `$.")
+        raise ValidationError(where.rstrip("`") or "body", what) from exc
+    except msgspec.DecodeError as exc:
         raise ValidationError("body", f"not JSON: {exc}") from exc
-    if not isinstance(obj, dict) or not isinstance(obj.get("events"), list):
-        raise ValidationError("body", "expected an object with an events list")
-    if obj.get("post") != post:
+    if push.post != post:
         raise ValidationError("post", "the body's post differs from X-Corridor-Post")
-    events = obj["events"]
-    if len(events) > MAX_EVENTS:
-        raise PayloadTooLargeError(f"push of {len(events):,} events, over {MAX_EVENTS:,}")
-    parsed = []
-    for i, item in enumerate(events):
-        where = f"events[{i}]"
-        if not isinstance(item, dict):
-            raise ValidationError(where, "expected an object")
-        seq = item.get("seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-            raise ValidationError(f"{where}.seq", "expected a whole number from 1")
-        private = item.get("private")
-        if not isinstance(private, dict):
-            raise ValidationError(f"{where}.private", "expected the private record object")
-        submission = Submission(
-            raw=unb64(item.get("entry"), f"{where}.entry"),
-            private=PrivateRecord.from_json(private),
-            salt=unb64(item.get("salt"), f"{where}.salt", 16),
+    if len(push.events) > MAX_EVENTS:
+        raise PayloadTooLargeError(f"push of {len(push.events):,} events, over {MAX_EVENTS:,}")
+    return [
+        (
+            item.seq,
+            Submission(
+                raw=unb64(item.entry, f"events[{i}].entry"),
+                private=PrivateRecord.from_json(item.private),
+                salt=unb64(item.salt, f"events[{i}].salt", 16),
+            ),
         )
-        parsed.append((seq, submission))
-    return parsed
+        for i, item in enumerate(push.events)
+    ]
 
 
 def sequence_gaps(conn: Connection, post: str) -> tuple[int, list[list[int]]]:

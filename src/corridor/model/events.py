@@ -18,7 +18,6 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,8 +95,7 @@ class People(msgspec.Struct, frozen=True):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PrivateRecord:
+class PrivateRecord(msgspec.Struct, frozen=True):
     """What identifies people and vehicles. Never published, never logged.
 
     ``manifest`` lists passengers as free-form mappings (name, document number, ...).

@@ -72,8 +72,26 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]])
     if compiled.positional:
         assert tuple(compiled.positiontup or ()) == names
         conn.exec_driver_sql(compiled.string, list(rows))
+    elif conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, names, rows)
     else:
         conn.exec_driver_sql(compiled.string, [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def _copy_rows(
+    conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL's COPY, in the open transaction: one round trip for the whole batch, where an
+    INSERT per row costs a round trip each."""
+    columns = ", ".join(f'"{name}"' for name in names)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 @functools.lru_cache(maxsize=64)
