@@ -21,8 +21,9 @@ from corridor.provision import HqKeys, init_hq
 from corridor.publish import LogPublisher
 from corridor.registry import ROLE_POST, register_key
 from corridor.reports.summary import summary
-from corridor.sim.scenario import load_scenario
+from corridor.sim.scenario import Scenario, load_scenario
 from corridor.sim.traffic import Simulation, derive_key
+from corridor.store.engine import Store
 from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 
 #: Events per ingest batch: large enough to amortise a transaction, small enough to show progress.
@@ -59,6 +60,59 @@ class DemoResult:
     summary: dict[str, Any]
 
 
+def prepare_hq(
+    directory: Path, scenario_file: Path, scenario: Scenario, simulation: Simulation, seed: int
+) -> tuple[DataDir, Store, HqKeys]:
+    """HQ's data directory for the demo, without events: keys derived from the seed, the
+    registries, and every post's key registered (the store is open: dispose of it)."""
+    corridor = scenario.corridor
+    keys = HqKeys(
+        admin=derive_key(seed, "admin"),
+        hq=derive_key(seed, "hq"),
+        log=Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed),
+        pseudonym=simulation.pseudonym_key,
+    )
+    datadir, store, _ = init_hq(directory, scenario_file, keys=keys, scenario=scenario, demo=True)
+    try:
+        fleet, permit_list = _registries(simulation, corridor.mandate_start, corridor.mandate_end)
+        register_vehicles(store, fleet, permit_list)
+        since = datetime.combine(corridor.mandate_start, time(0), UTC)
+        for post_id, key in simulation.post_keys.items():
+            write_key(datadir.keys / "posts" / f"{post_id}.key", key)
+            register_key(store, corridor.id, keys.admin, post_id, ROLE_POST, key.public_key, since)
+    except BaseException:
+        store.dispose()
+        raise
+    return datadir, store, keys
+
+
+def describe(
+    scenario: Scenario,
+    datadir: DataDir,
+    *,
+    days: int,
+    seed: int,
+    figures: dict[str, Any],
+    checkpoint_text: str,
+    vkey: str,
+) -> dict[str, Any]:
+    """The demo's summary: the scenario, the figures, and how to check them against the log."""
+    checkpoint = Checkpoint.from_text(Note.from_text(checkpoint_text).text)
+    return {
+        "simulated": scenario.traffic.simulated,
+        "corridor": scenario.corridor.id,
+        "corridor_name": scenario.corridor.label,
+        "days": days,
+        "seed": seed,
+        "data_dir": str(datadir.path),
+        **figures,
+        "log_vkey": vkey,
+        "log_size": checkpoint.size,
+        "log_root": base64.b64encode(checkpoint.root_hash).decode("ascii"),
+        "audit_command": f"corridor audit {datadir.log} --vkey {vkey}",
+    }
+
+
 def run_demo(
     directory: Path,
     scenario_file: Path,
@@ -72,21 +126,9 @@ def run_demo(
     scenario = load_scenario(scenario_file)
     corridor = scenario.corridor
     simulation = Simulation(scenario, seed)
-    keys = HqKeys(
-        admin=derive_key(seed, "admin"),
-        hq=derive_key(seed, "hq"),
-        log=Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed),
-        pseudonym=simulation.pseudonym_key,
-    )
-    datadir, store, _ = init_hq(directory, scenario_file, keys=keys, scenario=scenario, demo=True)
+    datadir, store, keys = prepare_hq(directory, scenario_file, scenario, simulation, seed)
     try:
         publisher = LogPublisher(store, keys.log, export_dir=datadir.log)
-        fleet, permit_list = _registries(simulation, corridor.mandate_start, corridor.mandate_end)
-        register_vehicles(store, fleet, permit_list)
-        since = datetime.combine(corridor.mandate_start, time(0), UTC)
-        for post_id, key in simulation.post_keys.items():
-            write_key(datadir.keys / "posts" / f"{post_id}.key", key)
-            register_key(store, corridor.id, keys.admin, post_id, ROLE_POST, key.public_key, since)
         for done, day in enumerate(simulation.days(days), start=1):
             ingestor = Ingestor(store, corridor, clock=_fixed_clock(day.end))
             for start in range(0, len(day.submissions), BATCH_SIZE):
@@ -97,23 +139,18 @@ def run_demo(
             publisher.publish()
             if on_day is not None:
                 on_day(done, days)
-        size, checkpoint_text = publisher.publish()
+        _, checkpoint_text = publisher.publish()
         with store.read() as conn:
             figures = summary(conn)
     finally:
         store.dispose()
-    checkpoint = Checkpoint.from_text(Note.from_text(checkpoint_text).text)
-    figures["log_vkey"] = publisher.vkey
-    figures["log_size"] = size
-    figures["log_root"] = base64.b64encode(checkpoint.root_hash).decode("ascii")
-    figures["audit_command"] = f"corridor audit {datadir.log} --vkey {publisher.vkey}"
-    figures = {
-        "simulated": scenario.traffic.simulated,
-        "corridor": corridor.id,
-        "corridor_name": corridor.label,
-        "days": days,
-        "seed": seed,
-        "data_dir": str(directory),
-        **figures,
-    }
-    return DemoResult(datadir, figures)
+    described = describe(
+        scenario,
+        datadir,
+        days=days,
+        seed=seed,
+        figures=figures,
+        checkpoint_text=checkpoint_text,
+        vkey=publisher.vkey,
+    )
+    return DemoResult(datadir, described)

@@ -19,7 +19,6 @@ entries in arrival order, so its root differs (``"log_order": "arrival"`` in the
 
 from __future__ import annotations
 
-import base64
 import os
 import random
 import re
@@ -31,8 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from datetime import time as day_time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,26 +40,20 @@ from rich.table import Table
 from rich.text import Text
 
 from corridor.bulletins import write_bulletin
-from corridor.datadir import DataDir, log_origin
-from corridor.demo import _registries
+from corridor.datadir import DataDir
+from corridor.demo import describe, prepare_hq
 from corridor.errors import CorridorError, LogUnavailableError
 from corridor.ingest import Submission
-from corridor.keyfile import write_key
-from corridor.ledger.checkpoint import Checkpoint
-from corridor.ledger.keys import Ed25519Signer
-from corridor.ledger.note import Note
 from corridor.model.events import PrivateRecord
 from corridor.model.signing import SignedPassage
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
-from corridor.provision import HqKeys, init_hq
+from corridor.provision import HqKeys
 from corridor.publish import LogPublisher
-from corridor.registry import ROLE_POST, register_key
 from corridor.reports.summary import summary
 from corridor.sim.network import FlakyProxy
 from corridor.sim.scenario import Scenario, load_scenario
-from corridor.sim.traffic import Simulation, derive_key
-from corridor.vehicles import register_vehicles
+from corridor.sim.traffic import Simulation
 
 POSTS_DIR = "posts"
 HQ_LOG = "hq.log"
@@ -196,30 +188,6 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _prepare_hq(
-    directory: Path, scenario_file: Path, scenario: Scenario, simulation: Simulation, seed: int
-) -> HqKeys:
-    """HQ's data directory as :func:`corridor.demo.run_demo` makes it, without the events."""
-    corridor = scenario.corridor
-    keys = HqKeys(
-        admin=derive_key(seed, "admin"),
-        hq=derive_key(seed, "hq"),
-        log=Ed25519Signer(log_origin(corridor.id), derive_key(seed, "log").seed),
-        pseudonym=simulation.pseudonym_key,
-    )
-    datadir, store, _ = init_hq(directory, scenario_file, keys=keys, scenario=scenario, demo=True)
-    try:
-        fleet, permit_list = _registries(simulation, corridor.mandate_start, corridor.mandate_end)
-        register_vehicles(store, fleet, permit_list)
-        since = datetime.combine(corridor.mandate_start, day_time(0), UTC)
-        for post_id, key in simulation.post_keys.items():
-            write_key(datadir.keys / "posts" / f"{post_id}.key", key)
-            register_key(store, corridor.id, keys.admin, post_id, ROLE_POST, key.public_key, since)
-    finally:
-        store.dispose()
-    return keys
-
-
 def _by_post(submissions: list[Submission]) -> dict[str, list[tuple[bytes, PrivateRecord, bytes]]]:
     grouped: dict[str, list[tuple[bytes, PrivateRecord, bytes]]] = {}
     for s in submissions:
@@ -282,8 +250,8 @@ def run_demo_posts(
     scenario = load_scenario(scenario_file)
     traffic = scenario.traffic
     simulation = Simulation(scenario, seed)
-    keys = _prepare_hq(directory, scenario_file, scenario, simulation, seed)
-    datadir = DataDir(directory)
+    datadir, store, keys = prepare_hq(directory, scenario_file, scenario, simulation, seed)
+    store.dispose()
     env = _child_env()
     hq_port = _free_port()
     hq = NodeProcess(
@@ -325,23 +293,17 @@ def run_demo_posts(
             run.node.close()
             run.proxy.stop()
         hq.stop()
-    figures, size, checkpoint_text, vkey = _finish_log(datadir, keys, scenario, simulated_days)
-    checkpoint = Checkpoint.from_text(Note.from_text(checkpoint_text).text)
-    figures["log_vkey"] = vkey
-    figures["log_size"] = size
-    figures["log_root"] = base64.b64encode(checkpoint.root_hash).decode("ascii")
-    figures["log_order"] = "arrival"
-    figures["audit_command"] = f"corridor audit {datadir.log} --vkey {vkey}"
-    return {
-        "simulated": traffic.simulated,
-        "corridor": scenario.corridor.id,
-        "corridor_name": scenario.corridor.label,
-        "days": days,
-        "seed": seed,
-        "data_dir": str(directory),
-        **figures,
-        "posts": posts,
-    }
+    figures, _, checkpoint_text, vkey = _finish_log(datadir, keys, scenario, simulated_days)
+    described = describe(
+        scenario,
+        datadir,
+        days=days,
+        seed=seed,
+        figures=figures,
+        checkpoint_text=checkpoint_text,
+        vkey=vkey,
+    )
+    return {**described, "log_order": "arrival", "posts": posts}
 
 
 def _start_post(
