@@ -5,31 +5,14 @@ wall time and peak memory of the whole process. Goal (issue #2): under 30 s and 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.common import Result
+from benchmarks.common import Result, run_measured
 
 RUNS = 3
-
-
-def measure_process(command: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one command, its own RSS read by wait4."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert process.stdout is not None
-    stdout = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{command} exited with {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024, stdout
 
 
 def run(quick: bool = False) -> list[Result]:
@@ -39,7 +22,7 @@ def run(quick: bool = False) -> list[Result]:
         with tempfile.TemporaryDirectory() as tmp:
             command = [sys.executable, "-m", "corridor", "demo", "--days", str(days)]
             command += ["--no-serve", "--json", "--dir", str(Path(tmp) / "data")]
-            runs.append(measure_process(command))
+            runs.append(run_measured(command))
     seconds = statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
     events = int(json.loads(runs[0][2])["events"])

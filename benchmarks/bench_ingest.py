@@ -40,7 +40,10 @@ CORRIDOR = Corridor(
 )
 
 
-def make_submissions(count: int, key: SigningKey) -> list[Submission]:
+def make_submissions(
+    count: int, key: SigningKey, *, corridor: str = "bench", post: str = "P01"
+) -> list[Submission]:
+    """``count`` signed passed-truck events of ``post``, with their private records."""
     signer = key.signer()
     private = PrivateRecord(plate="BENCH 0001", driver="Benchmark driver")
     salt = b"\x01" * 16
@@ -48,8 +51,8 @@ def make_submissions(count: int, key: SigningKey) -> list[Submission]:
     for n in range(count):
         entry = PublicEntry(
             event_id=uuid.UUID(int=n + 1, version=4),
-            corridor="bench",
-            post="P01",
+            corridor=corridor,
+            post=post,
             observed_at=START + timedelta(seconds=n),
             kind=PassageKind.PASSED,
             direction=Direction.INBOUND,

@@ -8,8 +8,8 @@ registered), HQ as a process (``corridor serve --role hq``), and a post data dir
 outbox holds N signed events queued through :meth:`corridor.post.node.PostNode.enqueue_signed`.
 A post process (``python -m benchmarks.bench_sync --push DIR``) pulls the registry, then times
 :meth:`corridor.post.sync_client.SyncClient.push_all` from its first push until nothing is left
-unacknowledged. The post's peak RSS comes from ``wait4``; HQ's from ``VmHWM`` in
-``/proc/<pid>/status`` just before it is stopped.
+unacknowledged. The post's peak RSS comes from its ``ru_maxrss`` (started from a small
+launcher); HQ's from ``VmHWM`` in ``/proc/<pid>/status`` just before it is stopped.
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import Result
+from benchmarks import bench_ingest
+from benchmarks.common import Result, run_measured
 from corridor.ingest import Ingestor, Submission
 from corridor.model.corridor import Corridor
-from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
-from corridor.model.signing import SignedPassage, SigningKey
-from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
+from corridor.model.signing import SigningKey
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
 from corridor.provision import init_hq
@@ -57,26 +56,7 @@ POSTGRES_URL = os.environ.get(
 
 def make_submissions(count: int, corridor: Corridor) -> list[Submission]:
     """``count`` signed events of post P01 of ``corridor``, as bench_ingest makes them."""
-    signer = POST_KEY.signer()
-    private = PrivateRecord(plate="BENCH 0001", driver="Benchmark driver")
-    salt = b"\x01" * 16
-    out = []
-    for n in range(count):
-        entry = PublicEntry(
-            event_id=uuid.UUID(int=n + 1, version=4),
-            corridor=corridor.id,
-            post=POST,
-            observed_at=START + timedelta(seconds=n),
-            kind=PassageKind.PASSED,
-            direction=Direction.INBOUND,
-            vehicle_class=VehicleClass.TRUCK,
-            vehicle=f"{n % 5000:032x}",
-            people=People(crew=2),
-            cargo=(CargoLine(CargoCategory.FOOD, 10_000 + n % 5000),),
-            private=private.commitment(salt),
-        )
-        out.append(Submission(SignedPassage.sign(entry, signer).raw, private, salt))
-    return out
+    return bench_ingest.make_submissions(count, POST_KEY, corridor=corridor.id, post=POST)
 
 
 def bare_ingest(submissions: list[Submission], corridor: Corridor) -> None:
@@ -175,22 +155,18 @@ def sync_run(
 
 
 def _push(post_dir: Path, log: Path) -> tuple[dict[str, float], float]:
-    """Run the push worker as a process; its answer and its peak RSS in MB (from wait4)."""
+    """Run the push worker as a process; its answer and its peak RSS in MB."""
     with open(log, "wb") as errors:
-        post = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bench_sync", "--push", str(post_dir)],
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-        assert post.stdout is not None
-        stdout = post.stdout.read()
-        _, status, usage = os.wait4(post.pid, 0)
-        post.returncode = os.waitstatus_to_exitcode(status)
-    if post.returncode != 0:
-        raise RuntimeError(f"push worker failed:\n{log.read_text()[-3000:]}")
+        try:
+            _, peak_mb, stdout = run_measured(
+                [sys.executable, "-m", "benchmarks.bench_sync", "--push", str(post_dir)],
+                cwd=str(Path(__file__).resolve().parents[1]),
+                stderr=errors,
+            )
+        except RuntimeError as exc:
+            raise RuntimeError(f"push worker failed:\n{log.read_text()[-3000:]}") from exc
     answer: dict[str, float] = json.loads(stdout)
-    return answer, usage.ru_maxrss / 1024
+    return answer, peak_mb
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -294,7 +270,10 @@ def _memory_result(count: int, memory: dict[str, tuple[float, float]]) -> Result
         figures=figures,
         goal="HQ and the post each under 300 MB",
         met=worst < 300,
-        notes=["HQ: VmHWM just before it is stopped; the post: wait4 on its process. Largest run."],
+        notes=[
+            "HQ: VmHWM just before it is stopped; the post: ru_maxrss of the push worker, "
+            "started from a small launcher (see benchmarks/common.py). Largest run."
+        ],
     )
 
 

@@ -51,3 +51,41 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} cores, {memory} RAM, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
     )
+
+
+# A small launcher between the benchmark and the measured process. Linux folds the RSS a process
+# had before exec into its ru_maxrss, so a child started straight from a large benchmark process
+# reports the benchmark's size; started from this launcher, it reports its own.
+_LAUNCHER = """
+import json, os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "peak_kb": usage.ru_maxrss}, out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_measured(
+    command: list[str], *, cwd: str | None = None, stderr: object = None
+) -> tuple[float, float, bytes]:
+    """Run ``command``; return (wall seconds, its peak RSS in MB, its stdout)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, report.name, *command],
+            stdout=subprocess.PIPE,
+            stderr=stderr if stderr is not None else subprocess.DEVNULL,  # type: ignore[arg-type]
+            cwd=cwd,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        measured = json.load(open(report.name))  # noqa: SIM115 - the launcher wrote it
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} exited with {done.returncode}")
+    return seconds, measured["peak_kb"] / 1024, done.stdout
