@@ -112,3 +112,11 @@ def postgres_database() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium, or skip: the browser tests never download a browser."""
+    from tests.browser import require_chromium
+
+    return require_chromium()

@@ -65,3 +65,15 @@ class CorridorProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._handle.close()
+
+
+def run_corridor(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m corridor ARGS`` to completion, as a user runs it; output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )

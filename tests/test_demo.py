@@ -4,10 +4,7 @@ recomputed here, independently, from the public entries stored in the log."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,19 +12,7 @@ from typing import Any
 import pytest
 
 from corridor.model.signing import EntryType, Envelope, SignedPassage
-
-CORRIDOR = [sys.executable, "-m", "corridor"]
-
-
-def run_corridor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CORRIDOR, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "100"},
-    )
+from tests.processes import run_corridor
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,6 @@ figures as the in-process demo, and a log that audits clean."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +14,8 @@ from corridor.post.node import PostNode
 from corridor.post.setup import init_post
 from corridor.sim.scenario import default_scenario_path, load_scenario
 from corridor.sim.traffic import Simulation
+from tests.processes import run_corridor
 
-CORRIDOR = [sys.executable, "-m", "corridor"]
 FIGURES = (
     "events",
     "first_day",
@@ -30,17 +27,6 @@ FIGURES = (
     "cargo_tonnes",
     "denials_by_reason",
 )
-
-
-def run_corridor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CORRIDOR, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "100"},
-    )
 
 
 def demo_json(work: Path, name: str, *extra: str) -> dict[str, Any]:

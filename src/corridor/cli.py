@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +32,36 @@ app.add_typer(scenario_app, name="scenario")
 err = Console(stderr=True)
 
 DirOption = Annotated[Path, typer.Option("--dir", help="Data directory.")]
+
+
+@contextmanager
+def _progress(label: str, unit: str, *, transient: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields ``advance(done, total)``."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    ) as progress:
+        task = progress.add_task(unit, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def _runnable(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with its audit command spelled as this program was run (`make demo` runs
+    .venv/bin/corridor, which is not on the PATH)."""
+    program = "corridor" if shutil.which("corridor") else sys.argv[0]
+    command = str(summary["audit_command"]).replace("corridor", program, 1)
+    return {**summary, "audit_command": command}
+
+
+def _print_json(value: object) -> None:
+    """One JSON object on stdout and nothing else (`--json`)."""
+    sys.stdout.write(json.dumps(value, sort_keys=True) + "\n")
+    sys.stdout.flush()
 
 
 def _default_scenario() -> Path:
@@ -67,28 +100,14 @@ def demo(
         if serve:
             _serve(directory, host, port)
         return
-    with Progress(
-        TextColumn("simulating (SIMULATED data)"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=as_json,
-    ) as progress:
-        task = progress.add_task("days", total=days)
+    with _progress("simulating (SIMULATED data)", "days", transient=as_json) as advance:
         result = run_demo(
-            directory,
-            scenario or _default_scenario(),
-            days=days,
-            seed=seed,
-            on_day=lambda done, _total: progress.update(task, completed=done),
+            directory, scenario or _default_scenario(), days=days, seed=seed, on_day=advance
         )
     if as_json:
-        sys.stdout.write(json.dumps(result.summary, sort_keys=True) + "\n")
-        sys.stdout.flush()
+        _print_json(result.summary)
     else:
-        Console().print(render_summary(result.summary))
+        Console(soft_wrap=True).print(render_summary(_runnable(result.summary)))
     if serve:
         _serve(directory, host, port)
 
@@ -97,29 +116,14 @@ def _demo_posts(directory: Path, days: int, seed: int, scenario: Path, as_json: 
     from corridor.demo_posts import render_posts, run_demo_posts
     from corridor.reports.text import render_summary
 
-    with Progress(
-        TextColumn("simulating (SIMULATED data), HQ and posts as processes"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=as_json,
-    ) as progress:
-        task = progress.add_task("days", total=days)
-        result = run_demo_posts(
-            directory,
-            scenario,
-            days=days,
-            seed=seed,
-            on_day=lambda done, _total: progress.update(task, completed=done),
-        )
+    label = "simulating (SIMULATED data), HQ and posts as processes"
+    with _progress(label, "days", transient=as_json) as advance:
+        result = run_demo_posts(directory, scenario, days=days, seed=seed, on_day=advance)
     if as_json:
-        sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
-        sys.stdout.flush()
+        _print_json(result)
     else:
-        Console().print(render_summary(result))
-        Console().print(render_posts(result))
+        Console(soft_wrap=True).print(render_summary(_runnable(result)))
+        Console(soft_wrap=True).print(render_posts(result))
 
 
 class Role(StrEnum):
@@ -211,22 +215,8 @@ def audit_log(
 
     previous_text = _read_text(previous) if previous is not None else None
     log = open_source(source)
-    with Progress(
-        TextColumn("auditing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("entries"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("entries", total=None)
-        report = audit(
-            log,
-            vkey,
-            previous_checkpoint=previous_text,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    with _progress("auditing", "entries", transient=True) as advance:
+        report = audit(log, vkey, previous_checkpoint=previous_text, progress=advance)
     if as_json:
         sys.stdout.write(report.to_json() + "\n")
         sys.stdout.flush()

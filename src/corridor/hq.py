@@ -45,18 +45,11 @@ class HqServices:
         self.sync = SyncService(self.store, self.ingestor, self.clock)
 
     @classmethod
-    def for_datadir(
-        cls, datadir: DataDir, store: Store, *, publish_interval: float = 1.0
-    ) -> HqServices:
+    def for_datadir(cls, datadir: DataDir, store: Store) -> HqServices:
         log_key_path = datadir.keys / LOG_KEY_FILE
         if not log_key_path.exists():
             raise NotFoundError(f"{log_key_path} is missing: this data directory has no log key")
-        publisher = LogPublisher(
-            store,
-            read_log_key(log_key_path),
-            export_dir=datadir.log,
-            min_interval=publish_interval,
-        )
+        publisher = LogPublisher(store, read_log_key(log_key_path), export_dir=datadir.log)
         pseudonym = read_secret(datadir.keys / PSEUDONYM_KEY_FILE)
         return cls(store, datadir.scenario().corridor, publisher, pseudonym)
 

@@ -9,7 +9,8 @@
 * **Export** (optional): write the new tiles and entry bundles as static files, fsync them, then
   replace ``checkpoint`` atomically. Files are written in that order for the same reason.
 
-Publishing is rate limited (at most every ``min_interval`` seconds) unless asked for on demand.
+HQ publishes at most every ``CORRIDOR_PUBLISH_INTERVAL`` seconds while it runs
+(:class:`corridor.hq.PublishLoop`), and on demand (``corridor hq publish``, the demo).
 After a crash, :meth:`LogPublisher.repair` integrates whatever was sequenced but not published
 and rewrites any static file that is missing or short.
 """
@@ -17,8 +18,6 @@ and rewrites any static file that is missing or short.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from corridor.errors import ConflictError
@@ -49,15 +48,10 @@ class LogPublisher:
         signer: Ed25519Signer,
         *,
         export_dir: Path | None = None,
-        min_interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.signer = signer
         self.export_dir = export_dir
-        self.min_interval = min_interval
-        self.clock = clock
-        self._last_publish: float | None = None
 
     @property
     def origin(self) -> str:
@@ -72,13 +66,6 @@ class LogPublisher:
         with self.store.read() as conn:
             state = queries.published_state(conn)
         return state[1] if state is not None else self.publish()[1]
-
-    def maybe_publish(self) -> tuple[int, str] | None:
-        """Publish if ``min_interval`` has passed since the last time; else do nothing."""
-        now = self.clock()
-        if self._last_publish is not None and now - self._last_publish < self.min_interval:
-            return None
-        return self.publish()
 
     def publish(self) -> tuple[int, str]:
         """Integrate everything sequenced and publish a checkpoint for it: (size, note text)."""
@@ -105,7 +92,6 @@ class LogPublisher:
                         "another process is publishing the same log"
                     )
                 result = (size, text)
-        self._last_publish = self.clock()
         if self.export_dir is not None and changed:
             self._export(changed, result[1])
         return result

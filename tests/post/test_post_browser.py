@@ -4,21 +4,18 @@ error, no mouse. Also measures how long a scripted fast typist takes (docs/conso
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Page
 
 from corridor.model.vocabulary import PassageKind, ReasonCode
 from corridor.post.node import PostNode
 from corridor.web.console import create_post_app
+from tests.browser import served, watched_page
 from tests.post.conftest import PASSWORD
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -59,36 +56,9 @@ def keystrokes(script: list[tuple[str, str]]) -> int:
 
 
 @pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not found: apt-get install chromium (Debian) to run browser tests")
-    return CHROMIUM
-
-
-@pytest.fixture
 def console_server(pulled: PostNode, operator: tuple[str, str]) -> Iterator[str]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_post_app(pulled),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-post-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_post_app(pulled), "uvicorn-post-test") as url:
+        yield url
 
 
 def run(page: Page, script: list[tuple[str, str]]) -> None:
@@ -117,123 +87,102 @@ def wait_focus(page: Page, element_id: str, *, console: bool = True) -> None:
 def test_a_passage_typed_from_the_keyboard_only(
     console_server: str, chromium_path: Path, pulled: PostNode
 ) -> None:
-    problems: list[str] = []
-    elsewhere: list[str] = []
+    with watched_page(console_server, chromium_path) as watched:
+        page = watched.page
 
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            problems.append(f"console {message.type}: {message.text}")
+        # Log in: the username box has the focus.
+        page.goto(console_server + "/console")
+        assert page.url.endswith("/login")
+        wait_focus(page, "username", console=False)
+        page.keyboard.type("amira", delay=20)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD, delay=20)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/console")
+        page.wait_for_load_state("load")
+        wait_focus(page, "plate")
+        page.evaluate(MOUSE_WATCH)
+        assert page.locator("#pending").inner_text() == "0"
 
-    def only_our_server(route: Route) -> None:
-        if route.request.url.startswith(console_server + "/"):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
+        # A typical passage, timed from the first key to "saved" on screen.
+        started = time.perf_counter()
+        run(page, TYPICAL_PASSAGE[:-1])
+        assert page.evaluate("() => window.__pointer") == 0  # no mouse
+        assert page.locator("#vehicle_class").input_value() == "truck"
+        assert page.locator("#reason").is_disabled()
+        page.keyboard.press("Enter", delay=KEY_DELAY_MS)
+        page.locator("#saved").wait_for(timeout=10_000)
+        elapsed = time.perf_counter() - started
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.route("**/*", only_our_server)
+        assert page.locator("#saved").inner_text() == "Saved: passage 1 is in the outbox."
+        assert page.locator("#pending").inner_text() == "1"
+        wait_focus(page, "plate")
+        row = pulled.row(1)
+        entry = row.public
+        assert row.private.plate == "34AA123"
+        assert (entry.kind, entry.direction.value, entry.people.crew) == (
+            PassageKind.PASSED,
+            "inbound",
+            2,
+        )
+        assert [(c.category.value, c.kg) for c in entry.cargo] == [("food", 12_000)]
 
-            # Log in: the username box has the focus.
-            page.goto(console_server + "/console")
-            assert page.url.endswith("/login")
-            wait_focus(page, "username", console=False)
-            page.keyboard.type("amira", delay=20)
-            page.keyboard.press("Tab")
-            page.keyboard.type(PASSWORD, delay=20)
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/console")
-            page.wait_for_load_state("load")
-            wait_focus(page, "plate")
-            page.evaluate(MOUSE_WATCH)
-            assert page.locator("#pending").inner_text() == "0"
+        # A denial with the shortcuts: class filled from the registry, Alt+D focuses the
+        # reason, Enter on a list saves.
+        page.keyboard.type("10XY001", delay=KEY_DELAY_MS)
+        page.wait_for_function("() => document.getElementById('vehicle_class').value === 'car'")
+        page.keyboard.press("Alt+O")
+        page.keyboard.press("Alt+D")
+        assert focused(page) == "reason"
+        page.keyboard.type("n", delay=KEY_DELAY_MS)  # no permit
+        page.keyboard.press("Enter")
+        page.locator("#saved", has_text="passage 2").wait_for(timeout=10_000)
+        assert page.locator("#saved").inner_text() == "Saved: passage 2 is in the outbox."
+        wait_focus(page, "plate")
+        assert page.locator("#pending").inner_text() == "2"
+        denied = pulled.row(2).public
+        assert (denied.kind, denied.reason, denied.direction.value) == (
+            PassageKind.DENIED,
+            ReasonCode.NO_PERMIT,
+            "outbound",
+        )
+        assert denied.vehicle_class.value == "car"
 
-            # A typical passage, timed from the first key to "saved" on screen.
-            started = time.perf_counter()
-            run(page, TYPICAL_PASSAGE[:-1])
-            assert page.evaluate("() => window.__pointer") == 0  # no mouse
-            assert page.locator("#vehicle_class").input_value() == "truck"
-            assert page.locator("#reason").is_disabled()
-            page.keyboard.press("Enter", delay=KEY_DELAY_MS)
-            page.locator("#saved").wait_for(timeout=10_000)
-            elapsed = time.perf_counter() - started
+        # A turn-back without its reason is stopped in the browser (the field is required
+        # then), with the focus on the reason; choosing one saves.
+        page.evaluate(MOUSE_WATCH)
+        page.keyboard.type("34AB777", delay=KEY_DELAY_MS)
+        page.keyboard.press("Alt+I")
+        page.keyboard.press("Alt+T")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        assert page.locator("#saved").count() == 1  # still the page of passage 2
+        assert focused(page) == "reason"
+        assert page.evaluate("() => document.getElementById('reason').validity.valueMissing")
+        page.keyboard.type("r", delay=KEY_DELAY_MS)  # route closed
+        assert page.evaluate("() => window.__pointer") == 0
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => document.getElementById('pending').textContent.trim() === '3'"
+        )
+        assert pulled.row(3).public.reason is ReasonCode.ROUTE_CLOSED
 
-            assert page.locator("#saved").inner_text() == "Saved: passage 1 is in the outbox."
-            assert page.locator("#pending").inner_text() == "1"
-            wait_focus(page, "plate")
-            row = pulled.row(1)
-            entry = row.public
-            assert row.private.plate == "34AA123"
-            assert (entry.kind, entry.direction.value, entry.people.crew) == (
-                PassageKind.PASSED,
-                "inbound",
-                2,
-            )
-            assert [(c.category.value, c.kg) for c in entry.cargo] == [("food", 12_000)]
+        # A pasted permit code fills plate and class and moves on to Direction.
+        wait_focus(page, "plate")
+        page.keyboard.press("Alt+K")
+        assert focused(page) == "permit-code"
+        page.keyboard.insert_text("PRM-2023-0042")
+        page.keyboard.press("Enter")
+        wait_focus(page, "direction")
+        assert page.locator("#plate").input_value() == "34 AB 777"
+        assert page.locator("#vehicle_class").input_value() == "bus"
+        page.keyboard.type("i", delay=KEY_DELAY_MS)
+        page.keyboard.press("Enter")
+        page.locator("#saved", has_text="passage 4").wait_for(timeout=10_000)
+        assert pulled.row(4).private.documents == ("PRM-2023-0042",)
 
-            # A denial with the shortcuts: class filled from the registry, Alt+D focuses the
-            # reason, Enter on a list saves.
-            page.keyboard.type("10XY001", delay=KEY_DELAY_MS)
-            page.wait_for_function("() => document.getElementById('vehicle_class').value === 'car'")
-            page.keyboard.press("Alt+O")
-            page.keyboard.press("Alt+D")
-            assert focused(page) == "reason"
-            page.keyboard.type("n", delay=KEY_DELAY_MS)  # no permit
-            page.keyboard.press("Enter")
-            page.locator("#saved", has_text="passage 2").wait_for(timeout=10_000)
-            assert page.locator("#saved").inner_text() == "Saved: passage 2 is in the outbox."
-            wait_focus(page, "plate")
-            assert page.locator("#pending").inner_text() == "2"
-            denied = pulled.row(2).public
-            assert (denied.kind, denied.reason, denied.direction.value) == (
-                PassageKind.DENIED,
-                ReasonCode.NO_PERMIT,
-                "outbound",
-            )
-            assert denied.vehicle_class.value == "car"
-
-            # A turn-back without its reason is stopped in the browser (the field is required
-            # then), with the focus on the reason; choosing one saves.
-            page.evaluate(MOUSE_WATCH)
-            page.keyboard.type("34AB777", delay=KEY_DELAY_MS)
-            page.keyboard.press("Alt+I")
-            page.keyboard.press("Alt+T")
-            page.keyboard.press("Enter")
-            page.wait_for_timeout(300)
-            assert page.locator("#saved").count() == 1  # still the page of passage 2
-            assert focused(page) == "reason"
-            assert page.evaluate("() => document.getElementById('reason').validity.valueMissing")
-            page.keyboard.type("r", delay=KEY_DELAY_MS)  # route closed
-            assert page.evaluate("() => window.__pointer") == 0
-            page.keyboard.press("Enter")
-            page.wait_for_function(
-                "() => document.getElementById('pending').textContent.trim() === '3'"
-            )
-            assert pulled.row(3).public.reason is ReasonCode.ROUTE_CLOSED
-
-            # A pasted permit code fills plate and class and moves on to Direction.
-            wait_focus(page, "plate")
-            page.keyboard.press("Alt+K")
-            assert focused(page) == "permit-code"
-            page.keyboard.insert_text("PRM-2023-0042")
-            page.keyboard.press("Enter")
-            wait_focus(page, "direction")
-            assert page.locator("#plate").input_value() == "34 AB 777"
-            assert page.locator("#vehicle_class").input_value() == "bus"
-            page.keyboard.type("i", delay=KEY_DELAY_MS)
-            page.keyboard.press("Enter")
-            page.locator("#saved", has_text="passage 4").wait_for(timeout=10_000)
-            assert pulled.row(4).private.documents == ("PRM-2023-0042",)
-        finally:
-            browser.close()
-
-    assert not problems, problems
-    assert not elsewhere, elsewhere
+    assert not watched.problems, watched.problems
+    assert not watched.elsewhere, watched.elsewhere
     keys = keystrokes(TYPICAL_PASSAGE)
     print(f"\ntypical passage: {keys} keystrokes, {elapsed:.2f} s at {KEY_DELAY_MS} ms a key")
     assert keys == 27

@@ -3,15 +3,11 @@ SQLite store, an in-process client, a server on a real socket, and headless Chro
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from corridor.datadir import DataDir
@@ -19,6 +15,7 @@ from corridor.demo import run_demo
 from corridor.sim.scenario import Scenario, default_scenario_path
 from corridor.store.engine import Store
 from corridor.web.app import create_app
+from tests.browser import served
 
 # Starlette 1.x warns that its TestClient prefers the `httpx2` package over httpx (which the
 # project depends on); the client works the same with httpx. Remove this once the dev
@@ -26,18 +23,6 @@ from corridor.web.app import create_app
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -71,35 +56,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1, in a thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    """Debian's Chromium, or skip: the browser tests never download a browser."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not found: apt-get install chromium (Debian) to run browser tests")
-    return CHROMIUM
+    with served(app) as url:
+        yield url

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Route, sync_playwright
 
 from corridor.sim.scenario import Scenario
-from tests.web.conftest import CHROMIUM_ARGS
+from tests.browser import watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,64 +27,43 @@ CANVAS_HAS_INK = """(id) => {
 def test_dashboard_draws_map_charts_and_table(
     live_server: str, chromium_path: Path, scenario: Scenario, tmp_path: Path
 ) -> None:
-    problems: list[str] = []
-    elsewhere: list[str] = []
+    with watched_page(live_server, chromium_path) as watched:
+        page = watched.page
+        page.goto(live_server + "/")
+        page.wait_for_selector(f'body[data-ready="{READY}"]', timeout=20_000)
 
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            problems.append(f"console {message.type}: {message.text}")
+        assert page.locator("#simulated-label").is_visible()
+        assert "SIMULATED DATA" in page.locator("#simulated-label").inner_text()
+        assert page.locator("h1").inner_text() == "Lachin corridor / Berdzor corridor"
 
-    def only_our_server(route: Route) -> None:
-        if route.request.url.startswith(live_server + "/"):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
+        assert page.locator("#map path.corridor-band").count() == 1
+        assert page.locator("#map path.corridor-route").count() == 1
+        posts = page.locator("#map path.corridor-post")
+        assert posts.count() == len(scenario.corridor.posts)
+        band_box = page.locator("#map path.corridor-band").bounding_box()
+        map_box = page.locator("#map").bounding_box()
+        assert band_box is not None and map_box is not None
+        # Fitted to the band: it fills most of the map's height.
+        assert band_box["height"] > 0.6 * map_box["height"]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.route("**/*", only_our_server)
-            page.goto(live_server + "/")
-            page.wait_for_selector(f'body[data-ready="{READY}"]', timeout=20_000)
+        for chart in ("chart-daily", "chart-returnees", "chart-cargo"):
+            assert page.evaluate(CANVAS_HAS_INK, chart) > 500, chart
 
-            assert page.locator("#simulated-label").is_visible()
-            assert "SIMULATED DATA" in page.locator("#simulated-label").inner_text()
-            assert page.locator("h1").inner_text() == "Lachin corridor / Berdzor corridor"
+        assert page.locator("#passages tbody tr").count() == 25
+        assert page.locator("#tile-events").inner_text() not in ("", "…")
 
-            assert page.locator("#map path.corridor-band").count() == 1
-            assert page.locator("#map path.corridor-route").count() == 1
-            posts = page.locator("#map path.corridor-post")
-            assert posts.count() == len(scenario.corridor.posts)
-            band_box = page.locator("#map path.corridor-band").bounding_box()
-            map_box = page.locator("#map").bounding_box()
-            assert band_box is not None and map_box is not None
-            # Fitted to the band: it fills most of the map's height.
-            assert band_box["height"] > 0.6 * map_box["height"]
+        posts.first.click()
+        assert page.locator(".leaflet-popup-content").is_visible()
+        page.locator(".leaflet-popup-close-button").click()
+        page.locator(".leaflet-popup").wait_for(state="detached")
 
-            for chart in ("chart-daily", "chart-returnees", "chart-cargo"):
-                assert page.evaluate(CANVAS_HAS_INK, chart) > 500, chart
+        page.locator("#more-passages").click()
+        page.locator("#passages tbody tr").nth(49).wait_for()
 
-            assert page.locator("#passages tbody tr").count() == 25
-            assert page.locator("#tile-events").inner_text() not in ("", "…")
+        page.evaluate("() => window.scrollTo(0, 0)")
+        screenshot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+        assert screenshot.stat().st_size > 10_000
 
-            posts.first.click()
-            assert page.locator(".leaflet-popup-content").is_visible()
-            page.locator(".leaflet-popup-close-button").click()
-            page.locator(".leaflet-popup").wait_for(state="detached")
-
-            page.locator("#more-passages").click()
-            page.locator("#passages tbody tr").nth(49).wait_for()
-
-            page.evaluate("() => window.scrollTo(0, 0)")
-            screenshot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(screenshot), full_page=True)
-            assert screenshot.stat().st_size > 10_000
-        finally:
-            browser.close()
-
-    assert problems == []
-    assert elsewhere == []
+    assert watched.problems == []
+    assert watched.elsewhere == []

@@ -122,7 +122,7 @@ def create_app_for_dir(directory: Path) -> FastAPI:
     scenario = datadir.scenario()
     store = datadir.open_store(settings.database_url)
     interval = settings.publish_interval
-    hq = HqServices.for_datadir(datadir, store, publish_interval=interval)
+    hq = HqServices.for_datadir(datadir, store)
     return create_app(
         store,
         scenario,
