@@ -318,6 +318,8 @@ def _start_post(
     """A proxy to HQ, the post's data directory (its derived key), and its node process."""
     proxy = FlakyProxy("127.0.0.1", hq_port, seed=seed * 1000 + number)
     proxy.faults.random_cut_rate = CUT_RATE
+    # Whatever else the seeded schedule does, every link loses at least one answer: the first.
+    proxy.faults.drop_next_reply = True
     proxy_port = proxy.start()
     post_dir = directory / POSTS_DIR / post
     hq_url = f"http://127.0.0.1:{proxy_port}"
