@@ -114,26 +114,34 @@ class LogPublisher:
     ) -> None:
         assert self.export_dir is not None
         root = self.export_dir
+        touched: set[Path] = set()
         with self.store.read() as conn:
             for (level, index), data in sorted(changed.items()):
                 width = len(data) // HASH_SIZE
-                _write_file(root / tile_path(level, index, width), data, only_missing)
+                _write_file(root / tile_path(level, index, width), data, only_missing, touched)
                 if level == 0:
                     start = index * TILE_WIDTH
                     bundle = encode_entry_bundle(
                         queries.log_entries_range(conn, start, start + width)
                     )
-                    _write_file(root / entries_path(index, width), bundle, only_missing)
-        _write_file(root / "vkey", (self.vkey + "\n").encode(), only_missing=False)
-        _write_file(root / "checkpoint", checkpoint.encode(), only_missing=False)
+                    _write_file(root / entries_path(index, width), bundle, only_missing, touched)
+        vkey = (self.vkey + "\n").encode()
+        vkey_path = root / "vkey"
+        if not vkey_path.exists() or vkey_path.read_bytes() != vkey:
+            _write_file(vkey_path, vkey, False, touched)
+        # Every tile's file and name are durable before the checkpoint that commits to them.
+        _sync_directories(touched)
+        _write_file(root / "checkpoint", checkpoint.encode(), False, touched)
+        _sync_directories({root})
 
 
 def _hash_tiles(size: int) -> list[Tile]:
     return [tile for tile in tiles_for_size(size) if not tile.is_entries]
 
 
-def _write_file(path: Path, data: bytes, only_missing: bool) -> None:
-    """Write ``data`` durably and atomically: temp file, fsync, rename, fsync the directory."""
+def _write_file(path: Path, data: bytes, only_missing: bool, touched: set[Path]) -> None:
+    """Write ``data`` atomically and fsync it (temp file, fsync, rename); the directory that
+    names it is added to ``touched``, for :func:`_sync_directories` to make the name durable."""
     if only_missing and path.exists() and path.stat().st_size >= len(data):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +151,14 @@ def _write_file(path: Path, data: bytes, only_missing: bool) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    touched.add(path.parent)
+
+
+def _sync_directories(directories: set[Path]) -> None:
+    """fsync each directory once, however many files were renamed into it."""
+    for directory in sorted(directories):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
