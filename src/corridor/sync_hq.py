@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select, update
 
 from corridor.errors import (
     ConflictError,
@@ -24,13 +24,13 @@ from corridor.errors import (
     SignatureError,
     ValidationError,
 )
-from corridor.ingest import Accepted, AlsoInTransaction, Clock, Ingestor, Submission
+from corridor.ingest import Accepted, Clock, Ingestor, Submission
 from corridor.model.events import PrivateRecord, format_time
 from corridor.model.signing import unb64, verify_signature
 from corridor.registry import ROLE_POST
 from corridor.store import queries
 from corridor.store.engine import Store
-from corridor.store.schema import alerts, post_sequences
+from corridor.store.schema import alerts, post_sequence_state, post_sequences
 
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -130,47 +130,77 @@ def _parse_push(body: bytes, post: str) -> list[tuple[int, Submission]]:
     ]
 
 
-def sequence_gaps(conn: Connection, post: str) -> tuple[int, list[list[int]]]:
-    """(highest seq, [[first missing, last missing], ...]) of a post's numbering at HQ."""
-    # Fast path: seqs are distinct whole numbers from 1, so as many as the highest means none is
-    # missing. Two aggregates over the primary key instead of every row into Python per push.
-    count, highest_seq = conn.execute(
-        select(func.count(), func.coalesce(func.max(post_sequences.c.seq), 0)).where(
-            post_sequences.c.post == post
-        )
-    ).one()
-    if int(count) == int(highest_seq):
-        return int(highest_seq), []
-    previous = func.lag(post_sequences.c.seq).over(order_by=post_sequences.c.seq)
-    rows = conn.execute(
-        select(post_sequences.c.seq, previous.label("previous")).where(
-            post_sequences.c.post == post
-        )
-    ).all()
-    highest = 0
+@dataclass(frozen=True, slots=True)
+class SequenceReport:
+    """A post's numbering as HQ holds it: the highest seq, and every run of missing seqs below
+    it as ``[first, last]``."""
+
+    highest: int
+    gaps: list[list[int]]
+
+
+def sequence_report(conn: Connection, post: str) -> SequenceReport:
+    """The post's numbering, read from the seqs above its gap-free prefix (stored in
+    ``post_sequence_state``): one index range scan of about one push's rows while nothing is
+    missing, instead of the post's whole history on every push."""
+    through = _contiguous_through(conn, post)
+    above = conn.execute(
+        select(post_sequences.c.seq)
+        .where(post_sequences.c.post == post, post_sequences.c.seq > through)
+        .order_by(post_sequences.c.seq)
+    ).scalars()
+    expected = through + 1
     gaps: list[list[int]] = []
-    for seq, prev in rows:
-        before = 0 if prev is None else int(prev)
-        if int(seq) > before + 1:
-            gaps.append([before + 1, int(seq) - 1])
-        highest = int(seq)
-    return highest, gaps
+    for seq in above:
+        if seq > expected:
+            gaps.append([expected, int(seq) - 1])
+        expected = int(seq) + 1
+    return SequenceReport(expected - 1, gaps)
 
 
-def _record_sequences(post: str, seqs: list[int], now: str) -> AlsoInTransaction:
-    """The step ingest runs in its transaction: remember each (post, seq), refuse a seq reused
-    for another event, and raise an alert while the post's numbering has gaps."""
+def _contiguous_through(conn: Connection, post: str) -> int:
+    found = conn.execute(
+        select(post_sequence_state.c.contiguous_through).where(post_sequence_state.c.post == post)
+    ).scalar()
+    return 0 if found is None else int(found)
 
-    def record(conn: Connection, results: list[Accepted]) -> None:
+
+def _advance_contiguous(conn: Connection, post: str, report: SequenceReport) -> None:
+    """Move the post's gap-free prefix up to just below its first gap (or its highest seq)."""
+    through = report.gaps[0][0] - 1 if report.gaps else report.highest
+    if through == _contiguous_through(conn, post):
+        return
+    updated = conn.execute(
+        update(post_sequence_state)
+        .where(post_sequence_state.c.post == post)
+        .values(contiguous_through=through)
+    ).rowcount
+    if not updated:
+        conn.execute(post_sequence_state.insert().values(post=post, contiguous_through=through))
+
+
+class _SequenceRecorder:
+    """The step ingest runs in its transaction (``also``): remember each (post, seq), refuse a
+    seq reused for another event, and raise an alert while the post's numbering has gaps. After
+    the call, :attr:`report` is the post's numbering including this push."""
+
+    def __init__(self, post: str, seqs: list[int], now: str) -> None:
+        self.post = post
+        self.seqs = seqs
+        self.now = now
+        self.report = SequenceReport(0, [])
+
+    def __call__(self, conn: Connection, results: list[Accepted]) -> None:
+        post = self.post
         known = dict(
             conn.execute(
                 select(post_sequences.c.seq, post_sequences.c.event_id).where(
-                    post_sequences.c.post == post, post_sequences.c.seq.in_(seqs)
+                    post_sequences.c.post == post, post_sequences.c.seq.in_(self.seqs)
                 )
             ).all()
         )
         fresh: dict[int, str] = {}
-        for seq, result in zip(seqs, results, strict=True):
+        for seq, result in zip(self.seqs, results, strict=True):
             earlier = known.get(seq) or fresh.get(seq)
             if earlier is not None and earlier != result.event_id:
                 raise ConflictError(
@@ -183,19 +213,18 @@ def _record_sequences(post: str, seqs: list[int], now: str) -> AlsoInTransaction
             post_sequences,
             [{"post": post, "seq": s, "event_id": e} for s, e in fresh.items()],
         )
-        _, gaps = sequence_gaps(conn, post)
-        if gaps:
+        self.report = sequence_report(conn, post)
+        _advance_contiguous(conn, post, self.report)
+        if self.report.gaps:
             conn.execute(
                 alerts.insert().values(
-                    raised_at=now,
+                    raised_at=self.now,
                     kind="sequence_gap",
                     source=post,
-                    message=f"post {post} sequence numbers never received: {gaps}",
+                    message=f"post {post} sequence numbers never received: {self.report.gaps}",
                     acknowledged=0,
                 )
             )
-
-    return record
 
 
 class SyncService:
@@ -211,13 +240,10 @@ class SyncService:
         authenticate(self.store, credentials, PUSH, body, now)
         events = _parse_push(body, credentials.post)
         seqs = [seq for seq, _ in events]
+        recorder = _SequenceRecorder(credentials.post, seqs, format_time(now))
         results = self.ingestor.ingest(
-            [s for _, s in events],
-            also=_record_sequences(credentials.post, seqs, format_time(now)),
-            only_post=credentials.post,
+            [s for _, s in events], also=recorder, only_post=credentials.post
         )
-        with self.store.read() as conn:
-            highest, gaps = sequence_gaps(conn, credentials.post)
         return {
             "results": [
                 {
@@ -229,6 +255,6 @@ class SyncService:
                 }
                 for seq, r in zip(seqs, results, strict=True)
             ],
-            "gaps": gaps,
-            "highest_seq": highest,
+            "gaps": recorder.report.gaps,
+            "highest_seq": recorder.report.highest,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,41 @@ def test_gaps_and_out_of_order_pushes_are_reported(hq: tuple[Any, Path]) -> None
         raised = conn.execute(select(alerts.c.message).where(alerts.c.kind == "sequence_gap"))
         assert any("[[2, 4]]" in message for (message,) in raised)
     store.dispose()
+
+
+def test_gaps_are_tracked_across_many_pushes_as_they_open_and_fill(
+    hq: tuple[Any, Path],
+) -> None:
+    """HQ keeps the gap-free prefix of each post's numbering between pushes; the report after
+    every push must still equal the true missing seqs below the highest."""
+    client, directory = hq
+    key = post_key(directory)
+    rng = random.Random(7)
+    order = list(range(1, 41))
+    rng.shuffle(order)
+    held: set[int] = set()
+    while order:
+        size = rng.randint(1, 7)
+        chunk, order = order[:size], order[size:]
+        body = push(client, key, [event(key, n) for n in chunk]).json()
+        held.update(chunk)
+        highest = max(held)
+        missing = sorted(set(range(1, highest + 1)) - held)
+        assert body["highest_seq"] == highest
+        assert [n for first, last in body["gaps"] for n in range(first, last + 1)] == missing
+    assert body["gaps"] == [] and body["highest_seq"] == 40
+
+
+def test_a_refused_push_leaves_the_sequence_report_as_it_was(hq: tuple[Any, Path]) -> None:
+    client, directory = hq
+    key = post_key(directory)
+    push(client, key, [event(key, 1), event(key, 4)])
+    refused = push(
+        client, key, [event(key, 2), event(key, 3), event(key, 1, people=People(crew=2))]
+    )
+    assert refused.status_code == 409
+    body = push(client, key, [event(key, 5)]).json()
+    assert body["gaps"] == [[2, 3]] and body["highest_seq"] == 5
 
 
 def test_a_clock_far_off_is_flagged_not_dropped(hq: tuple[Any, Path]) -> None:

@@ -180,6 +180,15 @@ post_sequences = Table(
     Column("event_id", String(36), nullable=False),
 )
 
+#: Per post, the highest seq up to which HQ holds every one (1..contiguous_through): the gap check
+#: after a push reads only the seqs above it, not the post's whole history.
+post_sequence_state = Table(
+    "post_sequence_state",
+    metadata,
+    Column("post", String(16), primary_key=True),
+    Column("contiguous_through", BigInteger, nullable=False),
+)
+
 # -- post side of sync -------------------------------------------------------------------------
 
 #: Events recorded at this post, in the post's own order. A row is never deleted before HQ has
