@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corridor.errors import SignatureError, ValidationError
 from corridor.model.signing import (
@@ -13,6 +17,7 @@ from corridor.model.signing import (
     SignedPassage,
     SigningKey,
     sign_body,
+    unb64,
 )
 from tests.conftest import EntryFactory
 
@@ -88,3 +93,42 @@ def test_base64_must_be_canonical(make_entry: EntryFactory, post_key: SigningKey
     respelled = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
     with pytest.raises(ValidationError, match="^key: not in canonical base64 form"):
         SignedPassage.from_bytes(respelled)
+
+
+def _reference_unb64(text: str) -> bytes | None:
+    """The definition of canonical base64: strict decoding, then the same text on re-encoding."""
+    try:
+        data = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if binascii.b2a_base64(data, newline=False) == text.encode() else None
+
+
+_BASE64_TEXT = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", max_size=12
+)
+
+
+@given(st.one_of(_BASE64_TEXT, st.binary(max_size=9).map(lambda b: base64.b64encode(b).decode())))
+def test_unb64_accepts_exactly_the_canonical_spelling(text: str) -> None:
+    expected = _reference_unb64(text)
+    if expected is None:
+        with pytest.raises(ValidationError):
+            unb64(text, "field")
+    else:
+        assert unb64(text, "field") == expected
+
+
+@given(st.binary(min_size=1, max_size=9), st.integers(min_value=1, max_value=3))
+def test_unb64_refuses_every_other_spelling_of_the_same_bytes(data: bytes, flip: int) -> None:
+    text = base64.b64encode(data).decode()
+    padding = len(text) - len(text.rstrip("="))
+    if padding == 0:
+        return  # no spare bits: one spelling only
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = text[-padding - 1]
+    spare = 0b1111 if padding == 2 else 0b11
+    twin = text[: -padding - 1] + alphabet[alphabet.index(last) ^ (flip & spare)] + "=" * padding
+    assert binascii.a2b_base64(twin) == data
+    with pytest.raises(ValidationError, match="not in canonical base64 form"):
+        unb64(twin, "field")
