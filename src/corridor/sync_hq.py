@@ -89,7 +89,8 @@ def authenticate(
 class _PushEvent(msgspec.Struct, forbid_unknown_fields=True):
     seq: Annotated[int, msgspec.Meta(ge=1)]
     entry: str
-    private: dict[str, Any]
+    # Typed, so msgspec builds the record in C; a field of the wrong type is a 422 naming it.
+    private: PrivateRecord
     salt: str
 
 
@@ -122,7 +123,7 @@ def _parse_push(body: bytes, post: str) -> list[tuple[int, Submission]]:
             item.seq,
             Submission(
                 raw=unb64(item.entry, f"events[{i}].entry"),
-                private=PrivateRecord.from_json(item.private),
+                private=item.private,
                 salt=unb64(item.salt, f"events[{i}].salt", 16),
             ),
         )

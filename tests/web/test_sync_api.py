@@ -188,6 +188,18 @@ def test_a_malformed_body_names_the_field(hq: tuple[Any, Path]) -> None:
     assert response.json()["message"].startswith("events[1].salt:")
 
 
+def test_a_private_record_of_the_wrong_shape_names_the_field(hq: tuple[Any, Path]) -> None:
+    client, directory = hq
+    key = post_key(directory)
+    before = counts(directory)
+    bad = event(key, 2)
+    bad["private"] = dict(bad["private"], plate=7)
+    response = push(client, key, [event(key, 1), bad])
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("events[1].private.plate:")
+    assert counts(directory) == before
+
+
 def test_an_invalid_event_rejects_the_whole_batch(hq: tuple[Any, Path]) -> None:
     client, directory = hq
     key = post_key(directory)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from corridor.errors import ValidationError
 from corridor.model.events import format_time
@@ -49,13 +50,15 @@ def push_body(post: str, rows: Sequence[OutboxRow], sent_at: datetime) -> bytes:
         {
             "seq": row.seq,
             "entry": base64.b64encode(row.entry).decode("ascii"),
-            "private": json.loads(row.private_record),
+            # The outbox holds the record as the canonical JSON the post committed to: it goes
+            # on the wire as those bytes, not parsed and written out again.
+            "private": msgspec.Raw(row.private_record.encode("utf-8")),
             "salt": base64.b64encode(row.salt).decode("ascii"),
         }
         for row in rows
     ]
     document = {"post": post, "sent_at": format_time(sent_at), "events": events}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return msgspec.json.encode(document)
 
 
 @dataclass(frozen=True, slots=True)
