@@ -18,6 +18,7 @@ and rewrites any static file that is missing or short.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from corridor.errors import ConflictError
@@ -73,11 +74,16 @@ class LogPublisher:
             state = queries.published_state(conn)
             old_size, old_text = state if state is not None else (0, None)
             size = queries.log_size(conn)
+            # Read once from the start of the first entry tile touched: the new entries are
+            # hashed, and the export bundles the whole tile (it may hold older entries).
+            first = old_size - old_size % TILE_WIDTH
+            entries: list[bytes] = []
             if old_text is not None and size == old_size:
                 result = (old_size, old_text)
                 changed: dict[tuple[int, int], bytes] = {}
             else:
-                hashes = [leaf_hash(e) for e in queries.log_entries_range(conn, old_size, size)]
+                entries = queries.log_entries_range(conn, first, size)
+                hashes = [leaf_hash(e) for e in entries[old_size - first :]]
                 changed = updated_tiles(
                     old_size, hashes, lambda level, index: queries.read_tile(conn, level, index)
                 )
@@ -93,7 +99,7 @@ class LogPublisher:
                     )
                 result = (size, text)
         if self.export_dir is not None and changed:
-            self._export(changed, result[1])
+            self._export(changed, result[1], _EntrySource(first, entries))
         return result
 
     def repair(self) -> tuple[int, str]:
@@ -106,11 +112,16 @@ class LogPublisher:
                     (tile.level, tile.index): queries.read_tile(conn, tile.level, tile.index)
                     for tile in _hash_tiles(size)
                 }
-            self._export(every, text, only_missing=True)
+            self._export(every, text, _EntrySource(0, []), only_missing=True)
         return size, text
 
     def _export(
-        self, changed: dict[tuple[int, int], bytes], checkpoint: str, *, only_missing: bool = False
+        self,
+        changed: dict[tuple[int, int], bytes],
+        checkpoint: str,
+        known: _EntrySource,
+        *,
+        only_missing: bool = False,
     ) -> None:
         assert self.export_dir is not None
         root = self.export_dir
@@ -121,9 +132,10 @@ class LogPublisher:
                 _write_file(root / tile_path(level, index, width), data, only_missing, touched)
                 if level == 0:
                     start = index * TILE_WIDTH
-                    bundle = encode_entry_bundle(
-                        queries.log_entries_range(conn, start, start + width)
-                    )
+                    entries = known.get(start, start + width)
+                    if entries is None:
+                        entries = queries.log_entries_range(conn, start, start + width)
+                    bundle = encode_entry_bundle(entries)
                     _write_file(root / entries_path(index, width), bundle, only_missing, touched)
         vkey = (self.vkey + "\n").encode()
         vkey_path = root / "vkey"
@@ -133,6 +145,20 @@ class LogPublisher:
         _sync_directories(touched)
         _write_file(root / "checkpoint", checkpoint.encode(), False, touched)
         _sync_directories({root})
+
+
+@dataclass(frozen=True, slots=True)
+class _EntrySource:
+    """Log entries already read, ``entries[i]`` being the one at index ``first + i``."""
+
+    first: int
+    entries: list[bytes]
+
+    def get(self, start: int, stop: int) -> list[bytes] | None:
+        """Entries ``start`` to ``stop`` if all of them are here, else None."""
+        if start < self.first or stop > self.first + len(self.entries):
+            return None
+        return self.entries[start - self.first : stop - self.first]
 
 
 def _hash_tiles(size: int) -> list[Tile]:

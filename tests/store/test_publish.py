@@ -134,6 +134,39 @@ def test_a_failed_publish_leaves_tiles_and_checkpoint_as_they_were(
     assert size == before_size + 10
 
 
+def test_the_export_after_each_step_holds_every_tile_and_bundle_of_its_size(
+    store: Store, corridor: Corridor, make_entry: EntryFactory, post_key: SigningKey, tmp_path: Path
+) -> None:
+    """Partial entry tiles are bundled again as they fill, from entries read in earlier steps
+    and in this one; every file must match the log at that size."""
+    from corridor.ledger.tiles import (
+        decode_entry_bundle,
+        entries_path,
+        entry_bundles_for_size,
+        tile_path,
+        tiles_for_size,
+    )
+
+    publisher = LogPublisher(store, LOG, export_dir=tmp_path)
+    first = 0
+    for step in (3, 250, 7, 300, 1, 256):
+        add_passages(store, corridor, make_entry, post_key, first, step)
+        first += step
+        size, text = publisher.publish()
+        entries = all_entries(store)
+        hashes = [leaf_hash(e) for e in entries]
+        assert (tmp_path / "checkpoint").read_text() == text
+        for bundle in entry_bundles_for_size(size):
+            data = (tmp_path / entries_path(bundle.index, bundle.width)).read_bytes()
+            start = bundle.index * 256
+            assert decode_entry_bundle(data, bundle.width) == entries[start : start + bundle.width]
+        expected = build_tiles(hashes)
+        for tile in tiles_for_size(size):
+            if not tile.is_entries:
+                path = tmp_path / tile_path(tile.level, tile.index, tile.width)
+                assert path.read_bytes() == expected[tile]
+
+
 def test_repair_publishes_what_was_sequenced_and_rewrites_lost_files(
     store: Store, corridor: Corridor, make_entry: EntryFactory, post_key: SigningKey, tmp_path: Path
 ) -> None:
