@@ -13,13 +13,14 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from corridor import __version__
 from corridor.errors import CorridorError
-from corridor.post.auth import Sessions
+from corridor.post.auth import LoginThrottle, Sessions
 from corridor.post.node import PostNode
 from corridor.web.console import api, routes
 from corridor.web.console.deps import ConsoleContext, LoginRequired
@@ -52,10 +53,17 @@ async def _error(request: Request, exc: Exception) -> Response:
 
 
 def create_post_app(
-    node: PostNode, *, sessions: Sessions | None = None, secure_cookies: bool = False
+    node: PostNode,
+    *,
+    sessions: Sessions | None = None,
+    throttle: LoginThrottle | None = None,
+    hasher: PasswordHasher | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """The console app over ``node``. ``secure_cookies`` adds the Secure flag to the cookies
-    (use it when the console is served over HTTPS)."""
+    (use it when the console is served over HTTPS). ``throttle`` counts failed log-ins (a fresh
+    one with the default policy if not given); ``hasher`` checks passwords (argon2-cffi's
+    defaults if not given)."""
     app = FastAPI(
         title=f"corridor post {node.post_id}",
         version=__version__,
@@ -63,7 +71,9 @@ def create_post_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.console = ConsoleContext(node, sessions or Sessions(), secure_cookies)
+    app.state.console = ConsoleContext(
+        node, sessions or Sessions(), secure_cookies, throttle or LoginThrottle(), hasher
+    )
     app.add_exception_handler(CorridorError, _error)
     app.add_middleware(SecurityHeaders)
     app.include_router(routes.router)

@@ -1,4 +1,5 @@
-"""What the console's handlers share: the node, the sessions, the logged-in operator, CSRF.
+"""What the console's handlers share: the node, the sessions, the log-in throttle, the logged-in
+operator, CSRF.
 
 The app keeps one :class:`ConsoleContext` in ``app.state.console``. A page that needs a login
 takes :data:`LoggedIn`; a POST form also calls :func:`check_csrf` with its submitted token.
@@ -6,9 +7,10 @@ takes :data:`LoggedIn`; a POST form also calls :func:`check_csrf` with its submi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
+from argon2 import PasswordHasher
 from fastapi import Depends, Request
 
 from corridor.post.auth import (
@@ -16,6 +18,7 @@ from corridor.post.auth import (
     SESSION_COOKIE,
     AuthenticationError,
     CsrfError,
+    LoginThrottle,
     Session,
     Sessions,
     same_token,
@@ -33,6 +36,10 @@ class ConsoleContext:
     sessions: Sessions
     #: Set the Secure flag on cookies (when the console is served over HTTPS).
     secure_cookies: bool = False
+    #: Failed log-ins, counted in this process's memory.
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Checks passwords; None is argon2-cffi's defaults.
+    hasher: PasswordHasher | None = None
 
 
 def get_console(request: Request) -> ConsoleContext:

@@ -1,12 +1,15 @@
 """The console's pages: login, the passage form with today's passages, and receipts.
 
-Handlers parse, call the node (:mod:`corridor.post`) and render; "saved" is shown only after
+Handlers parse, call the node (:mod:`corridor.post`) and render; log-ins go through the throttle
+(:func:`corridor.post.auth.log_in`: 429 with ``Retry-After`` while locked, and a
+``login_locked`` alert when a lock starts); "saved" is shown only after
 :meth:`~corridor.post.node.PostNode.record_passage` returned, i.e. after the outbox commit
 (post/redirect/get: the page after a save is ``/console?saved=<seq>``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +74,34 @@ async def login(request: Request, context: Console) -> Response:
     form = await request.form()
     check_csrf(request, _field(form, auth.CSRF_FIELD), None)
     username = _field(form, "username")
+    node = context.node
     try:
+        # The throttle refuses before the (deliberately slow) Argon2 check, in the same call.
         operator = await run_in_threadpool(
-            auth.authenticate,
-            context.node.store,
-            context.node.post_id,
+            auth.log_in,
+            node.store,
+            node.post_id,
             username,
             _field(form, "password"),
+            request.client.host if request.client else "unknown",
+            context.throttle,
+            hasher=context.hasher,
         )
+    except auth.LoginThrottled as exc:
+        for lockout in exc.lockouts:
+            await run_in_threadpool(
+                node.raise_alert, auth.LOCKOUT_ALERT, lockout.describe(), "console"
+            )
+        message = exc.explain(_retry_at(node.clock(), exc.retry_after))
+        page = render(
+            request,
+            context,
+            "login.html",
+            {"error": message, "username": username},
+            status_code=429,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except auth.AuthenticationError as exc:
         values = {"error": str(exc), "username": username}
         return render(request, context, "login.html", values, status_code=401)
@@ -191,6 +214,14 @@ def receipt(request: Request, context: Console, session: LoggedIn, seq: int) -> 
 def receipt_qr(context: Console, session: LoggedIn, seq: int) -> Response:
     view = views.receipt_view(context.node.row(seq))
     return Response(views.qr_png(view["proof"]), media_type="image/png")
+
+
+def _retry_at(now: datetime, seconds: int) -> str:
+    """The post's wall-clock time ``seconds`` from ``now``, rounded up to the minute."""
+    at = now.astimezone(UTC) + timedelta(seconds=seconds)
+    if at.second or at.microsecond:
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return at.strftime("%H:%M UTC")
 
 
 def _field(form: Any, name: str) -> str:
