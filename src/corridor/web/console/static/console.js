@@ -165,14 +165,18 @@
   const video = $("scan-video");
   const canvas = $("scan-canvas");
   const scanButton = $("scan");
-  let stream = null;
+  // The scan in progress, from asking for the camera until a code is read, Esc or a failure.
+  // Only that scan may use the camera it gets: a second press while the camera opens (the
+  // button, then Alt+Q) must neither open a second camera nor interrupt the first one's play(),
+  // and Esc must also cancel a camera that is still opening.
+  let scan = null;
   const stopScan = () => {
-    if (stream) stream.getTracks().forEach((track) => track.stop());
-    stream = null;
+    if (scan && scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
+    scan = null;
     video.hidden = true;
   };
-  const scanFrame = () => {
-    if (!stream) return;
+  const scanFrame = (current) => {
+    if (scan !== current) return;
     if (video.readyState >= video.HAVE_ENOUGH_DATA) {
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
@@ -187,27 +191,36 @@
         return;
       }
     }
-    window.requestAnimationFrame(scanFrame);
+    window.requestAnimationFrame(() => scanFrame(current));
   };
   function startScan() {
-    if (stream || !navigator.mediaDevices || !window.jsQR) return;
+    if (scan || !navigator.mediaDevices || !window.jsQR) return;
+    const current = { stream: null };
+    scan = current;
     permitStatus.textContent = "Point the camera at the permit's QR code (Esc to stop).";
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then((media) => {
-        stream = media;
+        if (scan !== current) {  // stopped while the camera was opening
+          media.getTracks().forEach((track) => track.stop());
+          return;
+        }
+        current.stream = media;
         video.srcObject = media;
         video.hidden = false;
-        return video.play();
+        return video.play().then(() => window.requestAnimationFrame(() => scanFrame(current)));
       })
-      .then(() => window.requestAnimationFrame(scanFrame))
-      .catch(() => { stopScan(); permitStatus.textContent = "No camera available: type or paste the code."; });
+      .catch(() => {
+        if (scan !== current) return;
+        stopScan();
+        permitStatus.textContent = "No camera available: type or paste the code.";
+      });
   }
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     scanButton.hidden = false;
     scanButton.addEventListener("click", startScan);
   }
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && stream) { stopScan(); permitStatus.textContent = ""; }
+    if (event.key === "Escape" && scan) { stopScan(); permitStatus.textContent = ""; }
   });
 
   // -- sync counts, refreshed while the page is open -------------------------------------------
