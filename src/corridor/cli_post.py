@@ -1,6 +1,7 @@
-"""The post node's commands: ``corridor post init|sync`` and ``corridor operators add``, and
-:func:`serve_post`, which ``corridor serve --role post`` calls. Thin, like :mod:`corridor.cli`:
-parse, call :mod:`corridor.post`, print. Errors are ``CorridorError``s, shown by ``cli.main``.
+"""The post node's commands: ``corridor post init|sync|purge`` and ``corridor
+operators add``, and :func:`serve_post`, which ``corridor serve --role post`` calls. Thin, like
+:mod:`corridor.cli`: parse, call :mod:`corridor.post`, print. Errors are ``CorridorError``s,
+shown by ``cli.main``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 import os
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +25,10 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 err = Console(stderr=True)
 
-post_app = typer.Typer(help="Post nodes: set one up, sync it with HQ.", no_args_is_help=True)
+post_app = typer.Typer(
+    help="Post nodes: set one up, sync it with HQ, purge its outbox.",
+    no_args_is_help=True,
+)
 operators_app = typer.Typer(help="Operators who log in to a post's console.", no_args_is_help=True)
 
 DirOption = Annotated[Path, typer.Option("--dir", help="Post data directory.")]
@@ -73,6 +78,44 @@ def post_sync(directory: DirOption) -> None:
     err.print(f"pending {counts.pending}, synced {counts.synced}")
 
 
+@post_app.command("purge")
+def post_purge(
+    directory: DirOption,
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            min=1.0,
+            metavar="DAYS",
+            help="Delete passages recorded more than this many days ago (at least 1).",
+        ),
+    ],
+) -> None:
+    """Delete old passages HQ logged from the outbox, once their receipt is stored.
+
+    Never a passage without a log index or a receipt; sequence numbers are never reused."""
+    from corridor.post.node import PostNode
+
+    node = PostNode.open(directory)
+    try:
+        purge = node.purge_acknowledged(timedelta(days=older_than))
+    finally:
+        node.close()
+    if purge.rows:
+        err.print(
+            f"purged {purge.rows} passage(s) recorded before {purge.cutoff} "
+            f"(seq {purge.first_seq} to {purge.last_seq}): HQ logged each one and its receipt "
+            "was stored"
+        )
+    else:
+        err.print(f"nothing to purge: no logged passage with a receipt before {purge.cutoff}")
+    if purge.kept:
+        err.print(
+            f"kept {purge.kept} older passage(s) that HQ has not logged yet or whose receipt "
+            "is not fetched yet: they go once they have both"
+        )
+
+
 def _password() -> str:
     from_env = os.environ.get(PASSWORD_ENV)
     if from_env:
@@ -113,7 +156,8 @@ def operators_add(
 
 def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str | None) -> None:
     """Serve the post's console and run the sync loop in a background thread until stopped
-    (every ``CORRIDOR_SYNC_INTERVAL`` seconds when all is well, backing off after failures)."""
+    (every ``CORRIDOR_SYNC_INTERVAL`` seconds when all is well, backing off after failures),
+    and, with ``CORRIDOR_OUTBOX_RETENTION_DAYS``, the hourly purge in another."""
     import uvicorn
 
     from corridor.config import load_settings
@@ -123,10 +167,17 @@ def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str 
 
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a post data directory; run `corridor post init`")
+    settings = load_settings()
     node = PostNode.open(directory, post=post, hq_url=hq)
-    client = SyncClient(node, interval=load_settings().sync_interval)
+    client = SyncClient(node, interval=settings.sync_interval)
     stop = threading.Event()
     syncing = threading.Thread(target=client.run, args=(stop,), name="post-sync", daemon=True)
+    purging: threading.Thread | None = None
+    if settings.outbox_retention_days is not None:
+        retention = timedelta(days=settings.outbox_retention_days)
+        purging = threading.Thread(
+            target=node.keep_purging, args=(retention, stop), name="post-purge", daemon=True
+        )
     # The sync loop logs counts and errors only, never personal data; httpx's own request
     # lines are left out (one a round would drown the rest).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -138,10 +189,14 @@ def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str 
         f"{node.hq_url or '(no HQ URL)'}  (Ctrl-C to stop)"
     )
     syncing.start()
+    if purging is not None:
+        purging.start()
     try:
         uvicorn.run(create_post_app(node), host=host, port=port, log_level="warning")
     finally:
         stop.set()
         syncing.join(timeout=20)
+        if purging is not None:
+            purging.join(timeout=20)
         client.close()
         node.close()

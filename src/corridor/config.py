@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between a post's sync rounds when all is well (post nodes).",
     )
+    outbox_retention_days: float | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days a running post node keeps a passage once HQ logged it and its receipt is "
+            "stored; it purges older ones every hour. Unset: keep everything (post nodes)."
+        ),
+    )
 
 
 def load_settings() -> Settings:

@@ -1,4 +1,4 @@
-"""``corridor post init`` and ``corridor operators add`` (registered on a Typer app)."""
+"""``corridor post init|purge`` and ``corridor operators add`` (registered on a Typer app)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 import typer
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from corridor.cli_post import PASSWORD_ENV, register
 from corridor.errors import ConfigError
 from corridor.post.auth import authenticate
 from corridor.post.node import PostNode
+from corridor.store.schema import outbox
+from tests.post.test_post_node import TRUCK
 
 
 @pytest.fixture
@@ -68,3 +71,31 @@ def test_operators_add_from_the_environment_and_from_the_prompt(
         assert authenticate(node.store, "P01", "b", "typed at the prompt").username == "b"
     finally:
         node.close()
+
+
+def test_post_purge_prints_what_it_purged_and_kept(
+    app: typer.Typer, pulled: PostNode, post_dir: Path
+) -> None:
+    for _ in range(3):
+        pulled.record_passage(TRUCK, "amira")  # recorded at NOW, long ago on the real clock
+    with pulled.store.write() as conn:
+        conn.execute(update(outbox).where(outbox.c.seq < 3).values(log_index=0, receipt="proof"))
+    result = CliRunner().invoke(
+        app, ["post", "purge", "--dir", str(post_dir), "--older-than", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "purged 2 passage(s) recorded before" in output
+    assert "(seq 1 to 2)" in output
+    assert "kept 1 older passage(s) that HQ has not logged yet" in output
+    assert [r.seq for r in pulled.unacknowledged(10)] == [3]
+    assert pulled.record_passage(TRUCK, "amira").seq == 4
+
+    result = CliRunner().invoke(
+        app, ["post", "purge", "--dir", str(post_dir), "--older-than", "30"]
+    )
+    assert "nothing to purge" in result.output
+    result = CliRunner().invoke(
+        app, ["post", "purge", "--dir", str(post_dir), "--older-than", "0.5"]
+    )
+    assert result.exit_code == 2  # a usage error: keep passages at least one day

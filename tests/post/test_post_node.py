@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pydantic
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from starlette.datastructures import FormData
 
+from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import (
     ConfigError,
@@ -18,6 +21,7 @@ from corridor.errors import (
     MissingReasonError,
     MissingWeightError,
     NegativeCountError,
+    NotFoundError,
     UnknownPostError,
     ValidationError,
 )
@@ -32,11 +36,11 @@ from corridor.model.vocabulary import (
     VehicleClass,
 )
 from corridor.post.form import PassageForm
-from corridor.post.node import PostNode
+from corridor.post.node import META_LAST_SEQ, PostNode, Purge
 from corridor.post.setup import init_post
 from corridor.sim.scenario import default_scenario_path
 from corridor.store.engine import Store
-from corridor.store.schema import outbox
+from corridor.store.schema import outbox, store_meta
 from tests.post.conftest import NOW, POST
 
 TRUCK = PassageForm(
@@ -183,19 +187,98 @@ def test_init_writes_a_private_key(post_dir: Path, node: PostNode) -> None:
     assert base64.b64decode(key_file.read_text()) == node.key.seed
 
 
-def test_purge_never_deletes_unacknowledged_rows(pulled: PostNode) -> None:
-    rows = [pulled.record_passage(TRUCK, "amira") for _ in range(3)]
+def test_purge_deletes_only_old_rows_with_a_log_index_and_a_receipt(pulled: PostNode) -> None:
+    rows = [pulled.record_passage(TRUCK, "amira") for _ in range(4)]
     with pulled.store.write() as conn:
         conn.execute(update(outbox).where(outbox.c.seq == 1).values(log_index=0, receipt="proof"))
-        conn.execute(update(outbox).where(outbox.c.seq == 2).values(log_index=1))
+        conn.execute(update(outbox).where(outbox.c.seq == 2).values(log_index=1))  # no receipt
+        conn.execute(update(outbox).where(outbox.c.seq == 3).values(receipt="proof"))  # no index
     later = PostNode(pulled.datadir, store=pulled.store, clock=lambda: NOW + timedelta(days=90))
-    assert later.purge_acknowledged(timedelta(days=30)) == 1
-    assert [r.seq for r in later.recorded_since(NOW - timedelta(days=1))] == [3, 2]
-    assert later.counts().pending == 1
+    purge = later.purge_acknowledged(timedelta(days=30))
+    assert purge == Purge("2023-04-30T09:30:00Z", rows=1, first_seq=1, last_seq=1, kept=3)
+    assert [r.seq for r in later.recorded_since(NOW - timedelta(days=1))] == [4, 3, 2]
+    counts = later.counts()
+    assert (counts.pending, counts.synced) == (2, 2)  # the purged row still counts as synced
     assert rows[2].state == "pending"
+    with pytest.raises(NotFoundError, match="passage number 1 was purged"):
+        later.row(1)
+    with pytest.raises(NotFoundError, match="no passage number 5"):
+        later.row(5)
+    # Nothing more is old enough; a second purge deletes nothing and keeps the same rows.
+    assert later.purge_acknowledged(timedelta(days=30)).rows == 0
+
+
+def test_purge_keeps_recent_rows_and_today(pulled: PostNode) -> None:
+    pulled.record_passage(TRUCK, "amira")
+    with pulled.store.write() as conn:
+        conn.execute(update(outbox).values(log_index=0, receipt="proof"))
+    assert pulled.purge_acknowledged(timedelta(days=1)) == Purge(
+        "2023-02-28T09:30:00Z", rows=0, first_seq=None, last_seq=None, kept=0
+    )
+    with pytest.raises(ValidationError, match="older_than: keep passages at least one day"):
+        pulled.purge_acknowledged(timedelta(hours=23))
+    assert [r.seq for r in pulled.today()] == [1]
+
+
+def test_seqs_never_go_back_after_the_newest_rows_are_purged(pulled: PostNode) -> None:
+    for _ in range(3):
+        pulled.record_passage(TRUCK, "amira")
+    with pulled.store.write() as conn:
+        conn.execute(update(outbox).values(log_index=0, receipt="proof"))
+    later = PostNode(pulled.datadir, store=pulled.store, clock=lambda: NOW + timedelta(days=2))
+    assert later.purge_acknowledged(timedelta(days=1)).rows == 3
+    assert pulled.today() == [] and pulled.counts().synced == 3
+    assert pulled.record_passage(TRUCK, "amira").seq == 4
+    # Reopened from disk, the node still knows the highest seq it gave.
+    with pulled.store.write() as conn:
+        conn.execute(update(outbox).values(log_index=3, receipt="proof"))
+    assert later.purge_acknowledged(timedelta(days=1)).rows == 1
+    reopened = PostNode.open(pulled.datadir.path, clock=lambda: NOW)
+    try:
+        assert reopened.enqueue_signed([]) == []
+        assert reopened.record_passage(TRUCK, "amira").seq == 5
+    finally:
+        reopened.close()
+
+
+def test_a_store_without_the_high_water_mark_still_counts_from_its_rows(
+    pulled: PostNode,
+) -> None:
+    for _ in range(2):
+        pulled.record_passage(TRUCK, "amira")
+    with pulled.store.write() as conn:
+        conn.execute(delete(store_meta).where(store_meta.c.key == META_LAST_SEQ))
+    assert pulled.record_passage(TRUCK, "amira").seq == 3
+
+
+def test_the_running_node_purges_until_stopped(pulled: PostNode) -> None:
+    pulled.record_passage(TRUCK, "amira")
+    with pulled.store.write() as conn:
+        conn.execute(update(outbox).values(log_index=0, receipt="proof"))
+    later = PostNode(pulled.datadir, store=pulled.store, clock=lambda: NOW + timedelta(days=8))
+    stop = threading.Event()
+    stop.set()  # one round, then stop
+    later.keep_purging(timedelta(days=7), stop, every=0.01)
+    assert later.counts() == pulled.counts()
+    assert (pulled.counts().pending, pulled.counts().synced) == (0, 1)
+    assert pulled.unacknowledged(10) == [] and pulled.without_receipt() == []
+    with pytest.raises(NotFoundError, match="purged"):
+        pulled.row(1)
 
 
 def test_an_outbox_row_never_shows_personal_data_in_its_repr(pulled: PostNode) -> None:
     row = pulled.record_passage(TRUCK, "amira")
     assert "34" not in repr(row).replace(row.event_id, "")
     assert "Driver" not in repr(row)
+
+
+def test_the_retention_setting_is_off_by_default_and_at_least_a_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CORRIDOR_OUTBOX_RETENTION_DAYS", raising=False)
+    assert load_settings().outbox_retention_days is None
+    monkeypatch.setenv("CORRIDOR_OUTBOX_RETENTION_DAYS", "30")
+    assert load_settings().outbox_retention_days == 30
+    monkeypatch.setenv("CORRIDOR_OUTBOX_RETENTION_DAYS", "0.5")
+    with pytest.raises(pydantic.ValidationError, match="greater than or equal to 1"):
+        load_settings()

@@ -42,7 +42,7 @@ from corridor.store.schema import (
     seen_checkpoints,
     vehicles,
 )
-from tests.post.conftest import FAST_HASHER, POST, HqLink, RealHq
+from tests.post.conftest import FAST_HASHER, NOW, POST, HqLink, RealHq
 from tests.post.test_post_node import TRUCK
 
 
@@ -395,3 +395,32 @@ def test_sync_once_pulls_pushes_and_fetches(node: PostNode, sync: SyncClient, hq
     sync.sync_once()
     row = node.row(1)
     assert row.log_index == base and row.receipt is not None
+
+
+def test_after_purging_everything_new_passages_get_new_seqs_and_sync(
+    pulled: PostNode, sync: SyncClient, hq: RealHq
+) -> None:
+    first = [pulled.record_passage(TRUCK, "amira") for _ in range(3)]
+    sync.sync_once()
+    assert all(pulled.row(r.seq).receipt is not None for r in first)
+    later = PostNode(pulled.datadir, store=pulled.store, clock=lambda: NOW + timedelta(days=40))
+    assert later.purge_acknowledged(timedelta(days=30)).rows == 3
+    assert pulled.unacknowledged(10) == [] and pulled.today() == []
+
+    again = [pulled.record_passage(TRUCK, "amira") for _ in range(2)]
+    assert [r.seq for r in again] == [4, 5]  # never a seq HQ already holds
+    sync.sync_once()
+    assert not pulled.open_alerts()
+    assert [pulled.row(r.seq).state for r in again] == ["logged", "logged"]
+    with hq.services.store.read() as conn:
+        seqs = dict(
+            conn.execute(
+                select(post_sequences.c.seq, post_sequences.c.event_id).where(
+                    post_sequences.c.post == POST
+                )
+            ).all()
+        )
+    assert seqs == {r.seq: r.event_id for r in first + again}
+    assert hq.passages() == 5
+    counts = pulled.counts()
+    assert (counts.pending, counts.synced) == (0, 5)  # purged rows still count as synced

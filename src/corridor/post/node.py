@@ -7,13 +7,17 @@
       corridor.db       this post's own SQLite store (same schema as HQ, other tables in use)
       keys/post.key     the post's Ed25519 key (signs every event and every request to HQ)
 
-``store_meta`` holds ``post_id`` and ``hq_url`` (set by ``corridor post init``), and
-``pseudonym_key`` and ``log_vkey`` (pulled from HQ, :mod:`corridor.post.registry`).
+``store_meta`` holds ``post_id`` and ``hq_url`` (set by ``corridor post init``),
+``pseudonym_key`` and ``log_vkey`` (pulled from HQ, :mod:`corridor.post.registry`), and the
+outbox's bookkeeping: ``outbox_last_seq``, the highest ``seq`` ever given (so that a purge of the
+newest rows never lets a number be given twice), and ``outbox_purged``, how many logged rows
+were purged (they still count as synced).
 
 Recording is one linear function, :meth:`PostNode.record_passage`: validate on the post's
 clock, build the private record and the public entry, sign, then insert into ``outbox`` with the
 next ``seq`` in one committed write transaction. Only then does it return, and only then does
-the console show "saved". Outbox rows are never deleted before HQ has given them a log index.
+the console show "saved". Outbox rows are never deleted before HQ has given them a log index
+and their receipt is stored (:meth:`PostNode.purge_acknowledged`).
 :meth:`PostNode.enqueue_signed` queues events signed elsewhere (the simulator in
 ``corridor demo --posts``, benchmarks) through the same insert.
 """
@@ -22,13 +26,15 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError, NotFoundError, ValidationError
@@ -59,10 +65,34 @@ META_POST = "post_id"
 META_HQ = "hq_url"
 META_LAST_SYNC = "last_sync_at"
 META_LAST_PULL = "last_registry_pull_at"
+#: The highest seq this post ever gave, updated in the transaction of each insert.
+META_LAST_SEQ = "outbox_last_seq"
+#: How many logged rows were purged from the outbox.
+META_PURGED = "outbox_purged"
+#: The shortest retention a purge accepts: today's passages stay in the console's list.
+MIN_RETENTION = timedelta(days=1)
+#: Seconds between purges of the running node's retention loop.
+PURGE_EVERY = 3600.0
+
+log = logging.getLogger("corridor.post.retention")
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """What :meth:`PostNode.purge_acknowledged` deleted, and the older rows it had to keep."""
+
+    #: Rows recorded before this time (the post's clock minus the retention) were candidates.
+    cutoff: str
+    #: Rows deleted, and the lowest and highest seq among them (None when nothing was).
+    rows: int
+    first_seq: int | None
+    last_seq: int | None
+    #: Rows recorded before the cutoff still without a log index or a receipt: kept.
+    kept: int
 
 
 class PostNode:
@@ -224,8 +254,9 @@ class PostNode:
     ) -> list[OutboxRow]:
         recorded_at = format_time(now)
         rows: list[dict[str, object]] = []
-        # One write transaction: the next seqs and the rows commit together (one writer, BEGIN
-        # IMMEDIATE), so seq numbers are contiguous and nothing is "saved" that is not on disk.
+        # One write transaction: the next seqs, the rows and the high-water mark commit together
+        # (one writer, BEGIN IMMEDIATE), so seq numbers are contiguous, never given twice (even
+        # after a purge emptied the outbox), and nothing is "saved" that is not on disk.
         with self.store.write() as conn:
             first = _next_seq(conn)
             for offset, (signed, private, salt) in enumerate(items):
@@ -247,13 +278,15 @@ class PostNode:
                 )
             if rows:
                 conn.execute(outbox.insert(), rows)
+                queries.set_meta(conn, META_LAST_SEQ, str(first + len(rows) - 1))
         self.recorded.set()
         return [row_from_db(values) for values in rows]
 
     # -- reading the outbox --------------------------------------------------------------------
 
     def counts(self) -> Counts:
-        """Pending (no log index yet) and synced rows, and the last successful push."""
+        """Pending (no log index yet) and synced rows, and the last successful push. Synced
+        rows include those purged since (HQ logged every one of them)."""
         with self.store.read() as conn:
             pending = conn.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.log_index.is_(None))
@@ -261,8 +294,9 @@ class PostNode:
             synced = conn.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.log_index.is_not(None))
             ).scalar_one()
+            purged = int(queries.get_meta(conn, META_PURGED) or 0)
             last = queries.get_meta(conn, META_LAST_SYNC)
-        return Counts(int(pending), int(synced), last)
+        return Counts(int(pending), int(synced) + purged, last)
 
     def unacknowledged(self, limit: int, after: int = 0) -> list[OutboxRow]:
         """The oldest rows HQ has not yet acknowledged, by seq (only those after seq ``after``)."""
@@ -304,7 +338,13 @@ class PostNode:
     def row(self, seq: int) -> OutboxRow:
         with self.store.read() as conn:
             found = conn.execute(select(outbox).where(outbox.c.seq == seq)).first()
+            given = _next_seq(conn) - 1 if found is None else seq
         if found is None:
+            if 1 <= seq <= given:
+                raise NotFoundError(
+                    f"passage number {seq} was purged from this post after HQ logged it and its "
+                    "receipt was stored; HQ keeps it and can print its receipt"
+                )
             raise NotFoundError(f"no passage number {seq} at this post")
         return row_from_db(found._mapping)
 
@@ -349,23 +389,74 @@ class PostNode:
         if not done:
             raise NotFoundError(f"no alert {alert_id} at this post")
 
-    def purge_acknowledged(self, older_than: timedelta) -> int:
+    def purge_acknowledged(self, older_than: timedelta) -> Purge:
         """Delete rows HQ logged and whose receipt is stored, recorded more than
-        ``older_than`` ago; return how many. A row without a log index is never deleted."""
-        cutoff = format_time(self.clock() - older_than)
-        with self.store.write() as conn:
-            result = conn.execute(
-                delete(outbox).where(
-                    outbox.c.log_index.is_not(None),
-                    outbox.c.receipt.is_not(None),
-                    outbox.c.recorded_at < cutoff,
-                )
+        ``older_than`` (at least :data:`MIN_RETENTION`) ago on the post's clock. A row without
+        a log index or without a receipt is never deleted, whatever its age.
+
+        Deleting the newest rows must not lower the next ``seq`` (HQ refuses a seq it holds for
+        another event): the high-water mark is written first, in the same transaction."""
+        if older_than < MIN_RETENTION:
+            raise ValidationError(
+                "older_than",
+                "keep passages at least one day, so that today's stay in the console's list",
             )
-        return int(result.rowcount)
+        cutoff = format_time(self.clock() - older_than)
+        logged = and_(outbox.c.log_index.is_not(None), outbox.c.receipt.is_not(None))
+        older = outbox.c.recorded_at < cutoff
+        with self.store.write() as conn:
+            queries.set_meta(conn, META_LAST_SEQ, str(_next_seq(conn) - 1))
+            rows, first, last = conn.execute(
+                select(func.count(), func.min(outbox.c.seq), func.max(outbox.c.seq)).where(
+                    logged, older
+                )
+            ).one()
+            kept = conn.execute(
+                select(func.count())
+                .select_from(outbox)
+                .where(older, or_(outbox.c.log_index.is_(None), outbox.c.receipt.is_(None)))
+            ).scalar_one()
+            if rows:
+                conn.execute(delete(outbox).where(logged, older))
+                purged = int(queries.get_meta(conn, META_PURGED) or 0) + int(rows)
+                queries.set_meta(conn, META_PURGED, str(purged))
+        return Purge(
+            cutoff=cutoff,
+            rows=int(rows),
+            first_seq=None if first is None else int(first),
+            last_seq=None if last is None else int(last),
+            kept=int(kept),
+        )
+
+    def keep_purging(
+        self, older_than: timedelta, stop: threading.Event, every: float = PURGE_EVERY
+    ) -> None:
+        """Purge (:meth:`purge_acknowledged`) now, then every ``every`` seconds until ``stop``
+        is set: the running node's retention (``CORRIDOR_OUTBOX_RETENTION_DAYS``)."""
+        while True:
+            try:
+                done = self.purge_acknowledged(older_than)
+            except Exception:  # a failed purge must not stop the next one
+                log.exception("purge failed; trying again in %.0f s", every)
+            else:
+                if done.rows or done.kept:
+                    log.info(
+                        "purged %d logged passage(s) recorded before %s; kept %d older one(s) "
+                        "without a log index or receipt",
+                        done.rows,
+                        done.cutoff,
+                        done.kept,
+                    )
+            if stop.wait(every):
+                return
 
     def close(self) -> None:
         self.store.dispose()
 
 
 def _next_seq(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one()) + 1
+    """One past the highest seq ever given: the high-water mark, which no purge lowers (or the
+    outbox's highest row, in a store written before the mark was kept)."""
+    mark = int(queries.get_meta(conn, META_LAST_SEQ) or 0)
+    top = int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
+    return max(mark, top) + 1
