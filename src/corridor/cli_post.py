@@ -1,4 +1,4 @@
-"""The post node's commands: ``corridor post init|sync|purge`` and ``corridor
+"""The post node's commands: ``corridor post init|sync|purge|trust-log-key`` and ``corridor
 operators add``, and :func:`serve_post`, which ``corridor serve --role post`` calls. Thin, like
 :mod:`corridor.cli`: parse, call :mod:`corridor.post`, print. Errors are ``CorridorError``s,
 shown by ``cli.main``.
@@ -6,6 +6,7 @@ shown by ``cli.main``.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import sys
@@ -26,7 +27,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 err = Console(stderr=True)
 
 post_app = typer.Typer(
-    help="Post nodes: set one up, sync it with HQ, purge its outbox.",
+    help="Post nodes: set one up, sync it with HQ, purge its outbox, trust a new log key.",
     no_args_is_help=True,
 )
 operators_app = typer.Typer(help="Operators who log in to a post's console.", no_args_is_help=True)
@@ -114,6 +115,45 @@ def post_purge(
             f"kept {purge.kept} older passage(s) that HQ has not logged yet or whose receipt "
             "is not fetched yet: they go once they have both"
         )
+
+
+def _who() -> str:
+    try:
+        return f"administrator {getpass.getuser()}"
+    except (OSError, KeyError):
+        return "an administrator"
+
+
+@post_app.command("trust-log-key")
+def post_trust_log_key(
+    directory: DirOption,
+    key: Annotated[
+        str,
+        typer.Option(
+            "--key",
+            help="The new log key exactly as HQ's administrator gave it to you over a channel "
+            "you trust (the vkey in HQ's log/vkey), or its SHA-256 (sha256sum log/vkey).",
+        ),
+    ],
+) -> None:
+    """Trust the new log key HQ's registry names, after checking it with HQ out of band.
+
+    After a log_key_changed alert: forgets the checkpoints seen under the old key, acknowledges
+    the alert and records who made the change (a log_key_reset alert)."""
+    from corridor.post.checkpoints import describe_log_key, trust_log_key
+    from corridor.post.node import PostNode
+
+    node = PostNode.open(directory)
+    try:
+        reset = trust_log_key(node, key, by=_who())
+    finally:
+        node.close()
+    old = describe_log_key(reset.old) if reset.old else "none"
+    err.print(
+        f"this post now trusts the log key {describe_log_key(reset.new)} instead of {old}; "
+        f"{reset.forgotten} checkpoint(s) of the old key forgotten, "
+        f"{reset.acknowledged} log_key_changed alert(s) acknowledged"
+    )
 
 
 def _password() -> str:

@@ -1,4 +1,5 @@
-"""``corridor post init|purge`` and ``corridor operators add`` (registered on a Typer app)."""
+"""``corridor post init|purge|trust-log-key`` and ``corridor operators add`` (registered on a
+Typer app)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from corridor.cli_post import PASSWORD_ENV, register
-from corridor.errors import ConfigError
+from corridor.errors import ConfigError, VerificationError
 from corridor.post.auth import authenticate
+from corridor.post.checkpoints import describe_log_key
 from corridor.post.node import PostNode
+from corridor.post.sync_client import SyncClient
 from corridor.store.schema import outbox
+from tests.post.conftest import RealHq
 from tests.post.test_post_node import TRUCK
+from tests.post.test_post_sync import change_log_key
 
 
 @pytest.fixture
@@ -99,3 +104,26 @@ def test_post_purge_prints_what_it_purged_and_kept(
         app, ["post", "purge", "--dir", str(post_dir), "--older-than", "0.5"]
     )
     assert result.exit_code == 2  # a usage error: keep passages at least one day
+
+
+def test_post_trust_log_key_refuses_a_wrong_key_and_takes_the_right_one(
+    app: typer.Typer, pulled: PostNode, post_dir: Path, sync: SyncClient, hq: RealHq
+) -> None:
+    first = hq.vkey
+    new = change_log_key(hq)
+    sync.pull_registry()
+    command = ["post", "trust-log-key", "--dir", str(post_dir), "--key"]
+    result = CliRunner().invoke(app, [*command, first])
+    assert isinstance(result.exception, VerificationError)
+    assert "is not the log key HQ's registry names" in str(result.exception)
+    assert pulled.log_vkey() == first
+    result = CliRunner().invoke(app, [*command, new])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    trusts = f"now trusts the log key {describe_log_key(new)} instead of {describe_log_key(first)}"
+    assert trusts in output
+    assert "1 log_key_changed alert(s) acknowledged" in output
+    assert pulled.log_vkey() == new
+    [audit] = pulled.open_alerts()
+    assert audit["kind"] == "log_key_reset"
+    assert "administrator" in str(audit["source"])

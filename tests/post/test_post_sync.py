@@ -4,6 +4,7 @@ backoff, checkpoints, receipts."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import threading
@@ -14,20 +15,35 @@ import msgspec
 import pytest
 from sqlalchemy import select
 
-from corridor.errors import ConflictError, SignatureError, VerificationError
+from corridor.errors import (
+    ConfigError,
+    ConflictError,
+    SignatureError,
+    ValidationError,
+    VerificationError,
+)
 from corridor.hq import LOG_KEY_FILE
 from corridor.ingest import Submission
 from corridor.keyfile import write_log_key
 from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
+from corridor.ledger.tiles import Tile
 from corridor.ledger.tlogproof import TlogProof
 from corridor.model.events import People
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.model.signing import SignedPassage
 from corridor.post.auth import add_operator
-from corridor.post.checkpoints import HqUnavailableError, newest_seen
+from corridor.post.checkpoints import (
+    HqUnavailableError,
+    HttpTileReader,
+    LogKeyReset,
+    describe_log_key,
+    newest_seen,
+    trust_log_key,
+)
 from corridor.post.node import PostNode
+from corridor.post.registry import META_LOG_VKEY_OFFERED, apply_registry, log_key_fingerprint
 from corridor.post.sync_client import Backoff, SyncClient
 from corridor.post.wire import request_message
 from corridor.registry import revoke_key
@@ -90,20 +106,106 @@ def test_registry_pull_stores_everything_the_post_needs(
     assert node.find_permit("PRM-2023-0042").vehicle_class == "bus"
 
 
-def test_a_log_key_change_is_an_alert_not_an_update(
-    node: PostNode, sync: SyncClient, hq: RealHq
-) -> None:
-    sync.pull_registry()
-    first = hq.vkey
-    # HQ is restarted with another log key in its data directory.
+def change_log_key(hq: RealHq) -> str:
+    """Restart HQ with another log key in its data directory (same store, same tree); the new
+    key's vkey."""
     log_key = hq.path / "keys" / LOG_KEY_FILE
     log_key.unlink()
     write_log_key(log_key, Ed25519Signer.generate(hq.keys.log.name))
     hq.restart()
-    assert hq.services.publisher.vkey != first
+    return hq.services.publisher.vkey
+
+
+def test_a_log_key_change_is_an_alert_not_an_update(
+    pulled: PostNode, sync: SyncClient, hq: RealHq
+) -> None:
+    first = hq.vkey
+    new = change_log_key(hq)
+    assert new != first
     assert sync.pull_registry().log_key_changed
+    assert pulled.log_vkey() == first
+    assert pulled.meta(META_LOG_VKEY_OFFERED) == new
+    assert alert_kinds(pulled) == ["log_key_changed"]
+    # HQ's next checkpoints are signed by a key the post does not trust: refused.
+    row = pulled.record_passage(TRUCK, "amira")
+    assert sync.push_once().acknowledged == 1
+    with pytest.raises(VerificationError, match="no valid signature"):
+        sync.check_checkpoint(hq.publish())
+    assert pulled.row(row.seq).state == "logged"
+    assert pulled.log_vkey() == first
+    assert alert_kinds(pulled) == ["log_key_changed", "bad_checkpoint"]
+
+
+def test_a_log_key_reset_needs_the_exact_new_key(
+    pulled: PostNode, sync: SyncClient, hq: RealHq
+) -> None:
+    first = hq.vkey
+    for _ in range(2):
+        pulled.record_passage(TRUCK, "amira")
+    sync.sync_once()
+    seen_before = seen_sizes(pulled)
+    assert seen_before
+    new = change_log_key(hq)
+    sync.pull_registry()
+    waiting = pulled.record_passage(TRUCK, "amira")
+    sync.push_once()
+    with pytest.raises(VerificationError, match="no valid signature"):
+        sync.fetch_receipts()  # signed by HQ's new log key: not trusted
+
+    stranger = Ed25519Signer.generate(hq.keys.log.name).verifier().to_vkey()
+    for wrong in (stranger, first, log_key_fingerprint(stranger)):
+        with pytest.raises(VerificationError, match="is not the log key HQ's registry names"):
+            trust_log_key(pulled, wrong)
+    with pytest.raises(ValidationError, match="key: expected the log's verifier key"):
+        trust_log_key(pulled, "not a key")
+    # Refused: nothing changed.
+    assert pulled.log_vkey() == first and seen_sizes(pulled) == seen_before
+    assert alert_kinds(pulled) == ["log_key_changed", "bad_receipt"]
+
+    # HQ's administrator reads out `sha256sum log/vkey`: the digest of what HQ publishes.
+    fingerprint = hashlib.sha256(hq.client.get("/log/vkey").content).hexdigest()
+    assert fingerprint == log_key_fingerprint(new)
+    reset = trust_log_key(pulled, f"  {fingerprint.upper()}\n", by="admin tamar")
+    assert reset == LogKeyReset(first, new, forgotten=len(seen_before), acknowledged=1)
+    assert pulled.log_vkey() == new and pulled.meta(META_LOG_VKEY_OFFERED) is None
+    assert seen_sizes(pulled) == []
+    assert alert_kinds(pulled) == ["bad_receipt", "log_key_reset"]
+    audit = pulled.open_alerts()[-1]
+    assert audit["source"] == "admin tamar"
+    assert describe_log_key(new) in str(audit["message"])
+    assert log_key_fingerprint(first) in str(audit["message"])
+
+    # The next checkpoint, signed by the new key, is accepted as a new start; the log grows
+    # from it consistently, and receipts verify with the new key.
+    size = hq.log_size()
+    sync.check_checkpoint(hq.checkpoint())
+    assert seen_sizes(pulled) == [size]
+    row = pulled.record_passage(TRUCK, "amira")
+    sync.sync_once()
+    sync.check_checkpoint(hq.publish())
+    assert seen_sizes(pulled) == [size, size + 1]
+    assert pulled.row(waiting.seq).receipt is not None
+    assert pulled.row(row.seq).state == "logged"
+    assert alert_kinds(pulled) == ["bad_receipt", "log_key_reset"]
+    # Once trusted, the key HQ names is the post's again: there is nothing more to reset.
+    sync.pull_registry()
+    with pytest.raises(ConfigError, match="nothing to reset"):
+        trust_log_key(pulled, new)
+
+
+def test_hq_naming_the_trusted_key_again_forgets_the_offered_one(
+    node: PostNode, sync: SyncClient, hq: RealHq
+) -> None:
+    sync.pull_registry()
+    first = hq.vkey
+    with node.store.write() as conn:
+        apply_registry(conn, POST, {"log_vkey": Ed25519Signer.generate("x").verifier().to_vkey()})
+    assert node.meta(META_LOG_VKEY_OFFERED) is not None
+    sync.pull_registry()
+    assert node.meta(META_LOG_VKEY_OFFERED) is None
+    with pytest.raises(ConfigError, match="nothing to reset"):
+        trust_log_key(node, first)
     assert node.log_vkey() == first
-    assert alert_kinds(node) == ["log_key_changed"]
 
 
 def test_push_acknowledges_each_row_with_its_log_index(
@@ -424,3 +526,23 @@ def test_after_purging_everything_new_passages_get_new_seqs_and_sync(
     assert hq.passages() == 5
     counts = pulled.counts()
     assert (counts.pending, counts.synced) == (0, 5)  # purged rows still count as synced
+
+
+def test_the_tile_cache_is_kept_per_log_key() -> None:
+    fetched: list[str] = []
+
+    def get(path: str) -> httpx.Response:
+        fetched.append(path)
+        return httpx.Response(200, content=bytes(32 * 256))
+
+    reader = HttpTileReader(get)
+    full = Tile(0, 0, 256)
+    reader.for_log("old")
+    reader.read_tiles([full])
+    reader.read_tiles([full])
+    reader.for_log("old")
+    reader.read_tiles([full])
+    assert len(fetched) == 1  # a full tile never changes within one log
+    reader.for_log("new")
+    reader.read_tiles([full])
+    assert len(fetched) == 2  # a new log's tile at the same place is fetched again

@@ -6,12 +6,17 @@ stores it in one transaction: vehicles, permits and keys are replaced by HQ's li
 source of truth); operators of this post are inserted or updated (operators added locally stay);
 the pseudonym key is replaced (HQ may rotate it); the log's key is kept once known: a different
 one raises an alert and is not taken (trust on first use; a log key change is a human decision).
+The key HQ names instead is kept aside as ``log_vkey_offered``, for an administrator to accept
+with ``corridor post trust-log-key`` (:func:`corridor.post.checkpoints.trust_log_key`) once
+they have checked it with HQ over another channel; it is forgotten if HQ names the trusted key
+again.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +27,19 @@ from corridor.errors import NotFoundError, ValidationError
 from corridor.ledger.keys import Ed25519Verifier
 from corridor.model.pseudonym import normalise_plate
 from corridor.store import queries
-from corridor.store.schema import keys, operators, permits, vehicles
+from corridor.store.schema import keys, operators, permits, store_meta, vehicles
 
 META_PSEUDONYM = "pseudonym_key"
 META_LOG_VKEY = "log_vkey"
+#: The log key HQ's registry names when it is not the trusted one (until a reset or a pull
+#: that names the trusted key again).
+META_LOG_VKEY_OFFERED = "log_vkey_offered"
+
+
+def log_key_fingerprint(vkey: str) -> str:
+    """SHA-256 (hex) of the vkey as HQ publishes it, one line in ``/log/vkey``: at HQ,
+    ``sha256sum <data dir>/log/vkey`` prints the same digest."""
+    return hashlib.sha256((vkey + "\n").encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +157,10 @@ def apply_registry(conn: Connection, post: str, answer: Mapping[str, Any]) -> Re
         if known is None:
             queries.set_meta(conn, META_LOG_VKEY, vkey)
         changed = known is not None and known != vkey
+        if changed:
+            queries.set_meta(conn, META_LOG_VKEY_OFFERED, vkey)
+        else:
+            conn.execute(delete(store_meta).where(store_meta.c.key == META_LOG_VKEY_OFFERED))
     return RegistryUpdate(len(fleet), len(permit_rows), len(key_rows), len(staff), changed)
 
 
