@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from corridor.errors import (
     ConflictError,
@@ -166,6 +166,13 @@ def _contiguous_through(conn: Connection, post: str) -> int:
     return 0 if found is None else int(found)
 
 
+def _highest_seq(conn: Connection, post: str) -> int:
+    found = conn.execute(
+        select(func.max(post_sequences.c.seq)).where(post_sequences.c.post == post)
+    ).scalar()
+    return 0 if found is None else int(found)
+
+
 def _advance_contiguous(conn: Connection, post: str, report: SequenceReport) -> None:
     """Move the post's gap-free prefix up to just below its first gap (or its highest seq)."""
     through = report.gaps[0][0] - 1 if report.gaps else report.highest
@@ -193,13 +200,16 @@ class _SequenceRecorder:
 
     def __call__(self, conn: Connection, results: list[Accepted]) -> None:
         post = self.post
-        known = dict(
-            conn.execute(
-                select(post_sequences.c.seq, post_sequences.c.event_id).where(
-                    post_sequences.c.post == post, post_sequences.c.seq.in_(self.seqs)
-                )
-            ).all()
-        )
+        known: dict[int, str] = {}
+        if self.seqs and min(self.seqs) <= _highest_seq(conn, post):
+            # Only a push that goes back over seqs HQ may hold (a retry) needs to look them up.
+            known = dict(
+                conn.execute(
+                    select(post_sequences.c.seq, post_sequences.c.event_id).where(
+                        post_sequences.c.post == post, post_sequences.c.seq.in_(self.seqs)
+                    )
+                ).all()
+            )
         fresh: dict[int, str] = {}
         for seq, result in zip(self.seqs, results, strict=True):
             earlier = known.get(seq) or fresh.get(seq)
@@ -209,11 +219,7 @@ class _SequenceRecorder:
                 )
             if earlier is None:
                 fresh[seq] = result.event_id
-        queries.bulk_insert(
-            conn,
-            post_sequences,
-            [{"post": post, "seq": s, "event_id": e} for s, e in fresh.items()],
-        )
+        queries.insert_rows(conn, post_sequences, [(post, s, e) for s, e in fresh.items()])
         self.report = sequence_report(conn, post)
         _advance_contiguous(conn, post, self.report)
         if self.report.gaps:

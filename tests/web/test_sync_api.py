@@ -97,6 +97,23 @@ def test_same_id_other_content_is_409_and_changes_nothing(hq: tuple[Any, Path]) 
     assert counts(directory) == before
 
 
+def test_a_seq_reused_for_another_event_is_409_and_changes_nothing(hq: tuple[Any, Path]) -> None:
+    client, directory = hq
+    key = post_key(directory)
+    first = push(client, key, [event(key, 1), event(key, 2)]).json()
+    before = counts(directory)
+    response = push(client, key, [dict(event(key, 3), seq=2)])
+    assert response.status_code == 409
+    owner = first["results"][1]["event_id"]
+    assert (
+        f"sequence number 2 of post 'P01' already belongs to event {owner}"
+        in (response.json()["message"])
+    )
+    within = push(client, key, [event(key, 4), dict(event(key, 5), seq=4)])
+    assert within.status_code == 409 and "sequence number 4" in within.json()["message"]
+    assert counts(directory) == before
+
+
 def test_gaps_and_out_of_order_pushes_are_reported(hq: tuple[Any, Path]) -> None:
     client, directory = hq
     key = post_key(directory)
