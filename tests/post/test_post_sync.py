@@ -53,6 +53,7 @@ from corridor.store.schema import (
     outbox,
     passages,
     permits,
+    post_sequence_state,
     post_sequences,
     private_records,
     seen_checkpoints,
@@ -526,6 +527,30 @@ def test_after_purging_everything_new_passages_get_new_seqs_and_sync(
     assert hq.passages() == 5
     counts = pulled.counts()
     assert (counts.pending, counts.synced) == (0, 5)  # purged rows still count as synced
+
+
+@pytest.mark.parametrize("purged", [False, True], ids=["kept", "purged"])
+def test_hq_losing_acknowledged_seqs_raises_an_alert(
+    pulled: PostNode, sync: SyncClient, hq: RealHq, purged: bool
+) -> None:
+    """HQ restored from an old backup no longer holds seqs it acknowledged: the gap it reports
+    is an alert at the post, whether those rows are still in the outbox or were purged."""
+    [pulled.record_passage(TRUCK, "amira") for _ in range(3)]
+    sync.sync_once()
+    if purged:
+        later = PostNode(pulled.datadir, store=pulled.store, clock=lambda: NOW + timedelta(days=40))
+        assert later.purge_acknowledged(timedelta(days=30)).rows == 3
+    with hq.services.store.write() as conn:
+        conn.execute(
+            post_sequences.delete().where(post_sequences.c.post == POST, post_sequences.c.seq <= 2)
+        )
+        conn.execute(post_sequence_state.delete())
+    assert "sequence_gap" not in alert_kinds(pulled)
+    pulled.record_passage(TRUCK, "amira")
+    result = sync.push_once()
+    assert result.gaps == ((1, 2),)
+    alerts = [a for a in pulled.open_alerts() if a["kind"] == "sequence_gap"]
+    assert len(alerts) == 1 and "[(1, 2)]" in str(alerts[0]["message"])
 
 
 def test_the_tile_cache_is_kept_per_log_key() -> None:

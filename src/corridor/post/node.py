@@ -454,9 +454,13 @@ class PostNode:
         self.store.dispose()
 
 
-def _next_seq(conn: Connection) -> int:
-    """One past the highest seq ever given: the high-water mark, which no purge lowers (or the
-    outbox's highest row, in a store written before the mark was kept)."""
+def last_seq_given(conn: Connection) -> int:
+    """The highest seq ever given: the high-water mark, which no purge lowers (or the outbox's
+    highest row, in a store written before the mark was kept)."""
     mark = int(queries.get_meta(conn, META_LAST_SEQ) or 0)
     top = int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
-    return max(mark, top) + 1
+    return max(mark, top)
+
+
+def _next_seq(conn: Connection) -> int:
+    return last_seq_given(conn) + 1

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, select, update
 
 from corridor.errors import (
     ConflictError,
@@ -41,7 +41,7 @@ from corridor.ledger.checkpoint import Checkpoint
 from corridor.model.events import format_time
 from corridor.post import checkpoints, receipts
 from corridor.post.checkpoints import HqUnavailableError, HttpTileReader
-from corridor.post.node import META_LAST_PULL, META_LAST_SYNC, PostNode
+from corridor.post.node import META_LAST_PULL, META_LAST_SYNC, PostNode, last_seq_given
 from corridor.post.records import OutboxRow
 from corridor.post.registry import RegistryUpdate, apply_registry
 from corridor.post.wire import (
@@ -247,14 +247,19 @@ class SyncClient:
         return done
 
     def _has_acked_between(self, first: int, last: int) -> bool:
+        """Whether HQ acknowledged any seq from ``first`` to ``last``: one still in the outbox
+        with a log index, or one given out and no longer there (only a purge deletes a row, and
+        it deletes only rows HQ logged)."""
         with self.node.store.read() as conn:
-            found = conn.execute(
-                outbox.select()
-                .with_only_columns(outbox.c.seq)
-                .where(outbox.c.seq.between(first, last), outbox.c.log_index.is_not(None))
-                .limit(1)
-            ).first()
-        return found is not None
+            given = min(last, last_seq_given(conn))
+            if given < first:
+                return False
+            pending = conn.execute(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.seq.between(first, given), outbox.c.log_index.is_(None))
+            ).scalar_one()
+        return int(pending) < given - first + 1
 
     def push_all(self, batch_size: int = 500) -> int:
         """Push batches until the outbox has no unacknowledged row; return rows acknowledged.
@@ -313,7 +318,8 @@ class SyncClient:
             self.node.raise_alert(
                 "log_key_changed",
                 "HQ's registry names another log key than the one this post trusts; "
-                "the old key is kept until an administrator resets it",
+                "the old key is kept until an administrator checks the new one with HQ and "
+                "runs `corridor post trust-log-key --key <vkey or its SHA-256>`",
             )
         self._pulled_at = self._monotonic()
         log.info(
