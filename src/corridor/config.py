@@ -6,8 +6,10 @@ docs/configuration.md documents every setting; a test checks that it does.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corridor.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -43,5 +45,17 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """The settings in force, from the environment."""
-    return Settings()
+    """The settings in force, from the environment; a value that cannot be used raises
+    :class:`ConfigError` naming the variable, what it holds and what it must be."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_variable(error['loc'])}={error.get('input')!r}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"bad setting in the environment: {problems}") from exc
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    return "CORRIDOR_" + "_".join(str(part) for part in location).upper()
