@@ -18,14 +18,14 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from corridor.post.auth import (
+from corridor.post.node import PostNode
+from corridor.post.throttle import (
     LOCKOUT_ALERT,
     LoginThrottle,
     LoginThrottled,
     ThrottlePolicy,
     ThrottleRule,
 )
-from corridor.post.node import PostNode
 from corridor.web.console import create_post_app
 from tests.browser import served
 from tests.post.conftest import PASSWORD, csrf_of

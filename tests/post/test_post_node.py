@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-import pydantic
 import pytest
 from sqlalchemy import delete, select, update
 from starlette.datastructures import FormData
@@ -280,5 +279,7 @@ def test_the_retention_setting_is_off_by_default_and_at_least_a_day(
     monkeypatch.setenv("CORRIDOR_OUTBOX_RETENTION_DAYS", "30")
     assert load_settings().outbox_retention_days == 30
     monkeypatch.setenv("CORRIDOR_OUTBOX_RETENTION_DAYS", "0.5")
-    with pytest.raises(pydantic.ValidationError, match="greater than or equal to 1"):
+    with pytest.raises(
+        ConfigError, match="CORRIDOR_OUTBOX_RETENTION_DAYS=.0.5.: .*greater than or equal to 1"
+    ):
         load_settings()

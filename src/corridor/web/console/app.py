@@ -20,8 +20,9 @@ from fastapi.staticfiles import StaticFiles
 
 from corridor import __version__
 from corridor.errors import CorridorError
-from corridor.post.auth import LoginThrottle, Sessions
+from corridor.post.auth import Sessions
 from corridor.post.node import PostNode
+from corridor.post.throttle import LoginThrottle
 from corridor.web.console import api, routes
 from corridor.web.console.deps import ConsoleContext, LoginRequired
 from corridor.web.security import SecurityHeaders

@@ -18,12 +18,12 @@ from corridor.post.auth import (
     SESSION_COOKIE,
     AuthenticationError,
     CsrfError,
-    LoginThrottle,
     Session,
     Sessions,
     same_token,
 )
 from corridor.post.node import PostNode
+from corridor.post.throttle import LoginThrottle
 
 
 class LoginRequired(AuthenticationError):

@@ -1,7 +1,7 @@
 """The console's pages: login, the passage form with today's passages, and receipts.
 
 Handlers parse, call the node (:mod:`corridor.post`) and render; log-ins go through the throttle
-(:func:`corridor.post.auth.log_in`: 429 with ``Retry-After`` while locked, and a
+(:func:`corridor.post.throttle.log_in`: 429 with ``Retry-After`` while locked, and a
 ``login_locked`` alert when a lock starts); "saved" is shown only after
 :meth:`~corridor.post.node.PostNode.record_passage` returned, i.e. after the outbox commit
 (post/redirect/get: the page after a save is ``/console?saved=<seq>``).
@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from corridor.errors import CorridorError, NotFoundError, ValidationError
-from corridor.post import auth
+from corridor.post import auth, throttle
 from corridor.post.form import PassageForm
 from corridor.web.console import views
 from corridor.web.console.deps import Console, ConsoleContext, LoggedIn, check_csrf
@@ -78,7 +78,7 @@ async def login(request: Request, context: Console) -> Response:
     try:
         # The throttle refuses before the (deliberately slow) Argon2 check, in the same call.
         operator = await run_in_threadpool(
-            auth.log_in,
+            throttle.log_in,
             node.store,
             node.post_id,
             username,
@@ -87,10 +87,10 @@ async def login(request: Request, context: Console) -> Response:
             context.throttle,
             hasher=context.hasher,
         )
-    except auth.LoginThrottled as exc:
+    except throttle.LoginThrottled as exc:
         for lockout in exc.lockouts:
             await run_in_threadpool(
-                node.raise_alert, auth.LOCKOUT_ALERT, lockout.describe(), "console"
+                node.raise_alert, throttle.LOCKOUT_ALERT, lockout.describe(), "console"
             )
         message = exc.explain(_retry_at(node.clock(), exc.retry_after))
         page = render(
