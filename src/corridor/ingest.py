@@ -50,6 +50,15 @@ class Submission:
     salt: bytes | None = None
 
 
+class CheckedBatch(NamedTuple):
+    """A batch that passed :meth:`Ingestor.check`: each event parsed and verified, with its
+    canonical private record, and the clock reading it was checked against."""
+
+    batch: Sequence[Submission]
+    checked: list[tuple[SignedPassage, bytes | None]]
+    now: datetime
+
+
 class Accepted(NamedTuple):
     """The outcome for one submitted event: its log index, and whether it was already stored."""
 
@@ -124,6 +133,11 @@ class Ingestor:
         ``also(conn, results)`` runs inside the same transaction after the events are stored
         (sync records the posts' sequence numbers there); if it raises, nothing is stored.
         ``only_post`` refuses events of any other post (a post pushes its own events only)."""
+        return self.store_checked(self.check(batch, only_post=only_post), also)
+
+    def check(self, batch: Sequence[Submission], *, only_post: str | None = None) -> CheckedBatch:
+        """Step 1 alone (no store access): parse, verify and validate every event, or raise for
+        the first bad one. Sync runs it for one push while the previous push is being written."""
         now = self.clock()
         checked = [self._check(i, s, now) for i, s in enumerate(batch)]
         if only_post is not None:
@@ -133,6 +147,13 @@ class Ingestor:
                         f"events[{i}]: an event of post {passage.entry.post!r} pushed by "
                         f"post {only_post!r}"
                     )
+        return CheckedBatch(batch, checked, now)
+
+    def store_checked(
+        self, checked_batch: CheckedBatch, also: AlsoInTransaction | None = None
+    ) -> list[Accepted]:
+        """Step 2: the write transaction for a batch :meth:`check` accepted."""
+        batch, checked, now = checked_batch
         passages = [passage for passage, _ in checked]
         received_at = format_time(now)
         with self.store.write() as conn:

@@ -27,6 +27,7 @@ from corridor.errors import (
 from corridor.ingest import Accepted, Clock, Ingestor, Submission
 from corridor.model.events import PrivateRecord, format_time
 from corridor.model.signing import unb64, verify_signature
+from corridor.push_order import PushOrder
 from corridor.registry import ROLE_POST
 from corridor.store import queries
 from corridor.store.engine import Store
@@ -237,10 +238,13 @@ class _SequenceRecorder:
 class SyncService:
     """What HQ's sync endpoints call."""
 
-    def __init__(self, store: Store, ingestor: Ingestor, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, ingestor: Ingestor, clock: Clock, order: PushOrder | None = None
+    ) -> None:
         self.store = store
         self.ingestor = ingestor
         self.clock = clock
+        self.order = order or PushOrder()
 
     def push(self, credentials: PostCredentials, body: bytes) -> dict[str, Any]:
         now = self.clock()
@@ -248,9 +252,11 @@ class SyncService:
         events = _parse_push(body, credentials.post)
         seqs = [seq for seq, _ in events]
         recorder = _SequenceRecorder(credentials.post, seqs, format_time(now))
-        results = self.ingestor.ingest(
-            [s for _, s in events], also=recorder, only_post=credentials.post
-        )
+        with self.order.in_flight(credentials.post, min(seqs, default=0)) as wait_for_earlier:
+            # Verify while an earlier push of this post may still be writing; write after it.
+            checked = self.ingestor.check([s for _, s in events], only_post=credentials.post)
+            wait_for_earlier()
+            results = self.ingestor.store_checked(checked, also=recorder)
         return {
             "results": [
                 {

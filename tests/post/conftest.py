@@ -11,6 +11,7 @@ a push is answered with the checkpoint of the log as it was before that push.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -138,6 +139,13 @@ class HqLink:
     #: Receipt requests are sent for this passage instead of the one asked for.
     receipts_of: str | None = None
     pushes_reaching_hq: int = 0
+    #: Pushes 2 and 3 meet before reaching HQ, then go on together: a post that does not keep
+    #: two pushes in flight breaks the barrier (its push fails after 5 s).
+    pair_second_and_third: bool = False
+    #: "start N" / "end N" of each push, in the order they happened.
+    push_timeline: list[str] = field(default_factory=list)
+    _pair: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=5))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._handle)
@@ -147,6 +155,20 @@ class HqLink:
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         is_push = request.url.path == PUSH_PATH
+        if not is_push:
+            return self._forward(request, is_push)
+        with self._lock:
+            number = sum(1 for moment in self.push_timeline if moment.startswith("start")) + 1
+            self.push_timeline.append(f"start {number}")
+        if self.pair_second_and_third and number in (2, 3):
+            self._pair.wait()
+        try:
+            return self._forward(request, is_push)
+        finally:
+            with self._lock:
+                self.push_timeline.append(f"end {number}")
+
+    def _forward(self, request: httpx.Request, is_push: bool) -> httpx.Response:
         if is_push and self.fail_pushes:
             status = self.fail_pushes.pop(0)
             return httpx.Response(status, json={"error": "Gateway", "message": f"{status}"})

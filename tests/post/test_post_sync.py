@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from corridor.errors import (
     ConfigError,
@@ -48,6 +48,7 @@ from corridor.post.sync_client import Backoff, SyncClient
 from corridor.post.wire import request_message
 from corridor.registry import revoke_key
 from corridor.store.schema import (
+    alerts,
     keys,
     operators,
     outbox,
@@ -255,6 +256,26 @@ def test_pushes_go_oldest_first_in_batches(pulled: PostNode, sync: SyncClient, h
     # as it was before that push
 
 
+def test_two_pushes_are_in_flight_once_the_first_is_answered(
+    pulled: PostNode, sync: SyncClient, hq: RealHq, link: HqLink
+) -> None:
+    link.pair_second_and_third = True
+    base = hq.log_size()
+    rows = [pulled.record_passage(TRUCK, "amira") for _ in range(7)]
+    assert sync.push_all(batch_size=2) == 7
+    timeline = link.push_timeline
+    assert timeline.index("end 1") < timeline.index("start 2")  # the first push goes alone
+    assert timeline.index("start 3") < timeline.index("end 2")  # then two at a time
+    assert [hq.index_of(r.event_id) for r in rows] == list(range(base, base + 7))
+    assert [pulled.row(r.seq).log_index for r in rows] == list(range(base, base + 7))
+    assert not pulled.open_alerts()
+    with hq.services.store.read() as conn:
+        gap_alerts = conn.execute(
+            select(func.count()).select_from(alerts).where(alerts.c.kind == "sequence_gap")
+        ).scalar_one()
+    assert gap_alerts == 0
+
+
 @pytest.mark.parametrize(
     ("lost_with", "error"), [(None, "cannot reach HQ"), (504, "HQ answered 504")]
 )
@@ -372,7 +393,7 @@ def test_a_consistent_checkpoint_is_stored(pulled: PostNode, sync: SyncClient, h
     base = hq.log_size()
     for _ in range(3):
         pulled.record_passage(TRUCK, "amira")
-    sync.push_all(batch_size=1)
+    sync.push_all(batch_size=1, depth=1)  # one at a time: each answer follows one publish
     assert seen_sizes(pulled) == [base, base + 1, base + 2]
     sync.check_checkpoint(hq.publish())
     newest = newest_seen(pulled)

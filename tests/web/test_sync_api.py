@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,6 +162,31 @@ def test_a_refused_push_leaves_the_sequence_report_as_it_was(hq: tuple[Any, Path
     assert refused.status_code == 409
     body = push(client, key, [event(key, 5)]).json()
     assert body["gaps"] == [[2, 3]] and body["highest_seq"] == 5
+
+
+def test_overlapping_pushes_of_a_post_are_written_in_its_order(hq: tuple[Any, Path]) -> None:
+    """A push (seqs 2-3) that overtakes an earlier one (seq 1, still in flight) is verified,
+    then waits to be written until the earlier one is: no race-made gap, indices in seq order."""
+    client, directory = hq
+    key = post_key(directory)
+    order = client.app.state.context.require_hq().sync.order
+    before = counts(directory)
+    answers: dict[str, Any] = {}
+
+    def push_later() -> None:
+        answers["later"] = push(client, key, [event(key, 2), event(key, 3)])
+
+    with order.in_flight("P01", 1):  # push 1 is still on its way through HQ
+        later = threading.Thread(target=push_later)
+        later.start()
+        later.join(0.5)
+        assert later.is_alive() and counts(directory) == before
+        answers["first"] = push(client, key, [event(key, 1)])
+    later.join(10)
+    first, second = answers["first"].json(), answers["later"].json()
+    assert first["gaps"] == [] and second["gaps"] == [] and second["highest_seq"] == 3
+    indices = [r["log_index"] for r in first["results"] + second["results"]]
+    assert indices == sorted(indices) == list(range(before[0], before[0] + 3))
 
 
 def test_a_clock_far_off_is_flagged_not_dropped(hq: tuple[Any, Path]) -> None:

@@ -22,8 +22,9 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,32 +262,50 @@ class SyncClient:
             ).scalar_one()
         return int(pending) < given - first + 1
 
-    def push_all(self, batch_size: int = 500) -> int:
+    def push_all(self, batch_size: int = 500, depth: int = 2) -> int:
         """Push batches until the outbox has no unacknowledged row; return rows acknowledged.
 
-        Pushes stay one at a time and in ``seq`` order, but the post's own work overlaps HQ's:
-        the next batch is read and signed while a push is on the wire, and is sent as soon as
-        HQ has answered, while that answer's rows are being marked. A failure anywhere marks
-        nothing more; the rows not marked are pushed again later (HQ answers duplicates with
-        their first index)."""
-        batch = self._batch(self.node.unacknowledged(batch_size))
+        Batches go in ``seq`` order with up to ``depth`` pushes in flight, so that HQ verifies
+        one while it writes the one before (HQ writes a post's overlapping pushes in seq order:
+        :mod:`corridor.push_order`), and the post reads, signs and marks its own rows meanwhile.
+        The second push starts only after the first answer, so the first two cannot pass each
+        other on the way. Answers are settled in order; a failure anywhere marks nothing more,
+        and the rows not marked are pushed again later (HQ answers duplicates with their first
+        index)."""
         total = 0
-        with ThreadPoolExecutor(1, thread_name_prefix="corridor-push") as wire:
-            in_flight = wire.submit(self._post, batch) if batch is not None else None
-            while batch is not None and in_flight is not None:
-                upcoming = self._batch(
-                    self.node.unacknowledged(batch_size, after=batch.rows[-1].seq)
-                )
-                response = in_flight.result()
+        shrink_to: int | None = None
+        with ThreadPoolExecutor(depth, thread_name_prefix="corridor-push") as wire:
+            in_flight: deque[tuple[_Batch, Future[httpx.Response]]] = deque()
+            upcoming = self._batch(self.node.unacknowledged(batch_size))
+
+            def send_while_fewer_than(limit: int) -> None:
+                nonlocal upcoming
+                while upcoming is not None and len(in_flight) < limit:
+                    in_flight.append((upcoming, wire.submit(self._post, upcoming)))
+                    after = upcoming.rows[-1].seq
+                    upcoming = self._batch(self.node.unacknowledged(batch_size, after=after))
+
+            answered = False
+            while True:
+                send_while_fewer_than(depth if answered else 1)
+                if not in_flight:
+                    break
+                batch, future = in_flight.popleft()
+                response = future.result()
                 if response.status_code == 413 and len(batch.rows) > 1:
-                    return total + self._push_all_sequential(max(1, len(batch.rows) // 2))
+                    shrink_to = max(1, len(batch.rows) // 2)
+                    break
                 answer = self._answer(response)
-                in_flight = wire.submit(self._post, upcoming) if upcoming is not None else None
+                answered = True
+                # Keep HQ busy: the next push leaves before this answer's rows are marked.
+                send_while_fewer_than(depth)
                 result = self._settle(batch, answer)
                 total += result.acknowledged
                 if result.acknowledged == 0:
                     break  # someone else marked these rows: start over from the outbox
-                batch = upcoming
+        # Leaving the executor waited for any push still in flight; its rows stay unmarked.
+        if shrink_to is not None:
+            total += self._push_all_sequential(shrink_to)
         return total
 
     def _push_all_sequential(self, batch_size: int) -> int:
