@@ -9,6 +9,7 @@ of that tile, recomputed on read (at most 255 hashes). Tile bytes come from a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Protocol
@@ -90,6 +91,23 @@ def _hashes_root(data: bytes, start: int, count: int) -> bytes:
     return row[0]
 
 
+@functools.lru_cache(maxsize=512)
+def _full_tile_tree(data: bytes) -> tuple[tuple[bytes, ...], ...]:
+    """Every node of a full tile's subtree, level by level (the tile's hashes, then 128 nodes,
+    ..., then its root). A full tile never changes, so its nodes are kept by content: the few
+    upper tiles every proof passes through are hashed once, not 247 hashes a proof each
+    (at most 512 tiles, about 8 MB). Only proofs use it: integration and audits see each tile
+    once and hash it directly (:func:`tile_root`)."""
+    row = tuple(data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE))
+    levels = [row]
+    sha, prefix = hashlib.sha256, NODE_PREFIX
+    while len(row) > 1:
+        it = iter(row)
+        row = tuple(sha(prefix + a + b).digest() for a, b in zip(it, it, strict=True))
+        levels.append(row)
+    return tuple(levels)
+
+
 def tile_root(data: bytes) -> bytes:
     """Hash of a full tile: the node one tile level up (partial tiles have none)."""
     if len(data) != TILE_WIDTH * HASH_SIZE:
@@ -126,6 +144,8 @@ class TileHashReader:
             data = contents[tile]
             if count == 1:
                 out.append(data[offset * HASH_SIZE : (offset + 1) * HASH_SIZE])
+            elif len(data) == TILE_WIDTH * HASH_SIZE:
+                out.append(_full_tile_tree(data)[count.bit_length() - 1][offset // count])
             else:
                 out.append(_hashes_root(data, offset, count))
         return out

@@ -18,6 +18,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from corridor.model.events import PublicEntry
 from corridor.store.schema import (
+    alerts,
     cargo_lines,
     keys,
     log_entries,
@@ -282,6 +283,30 @@ def count_passages(conn: Connection) -> int:
 # -- meta --------------------------------------------------------------------------------------
 
 
+def raise_alert(conn: Connection, raised_at: str, kind: str, source: str, message: str) -> bool:
+    """Record an alert once: while an identical one is unacknowledged, it is not repeated (a gap
+    reported on every push, say, stays one alert). True if a new one was recorded."""
+    source = source[:64]
+    open_same = conn.execute(
+        select(func.count())
+        .select_from(alerts)
+        .where(
+            alerts.c.kind == kind,
+            alerts.c.source == source,
+            alerts.c.message == message,
+            alerts.c.acknowledged == 0,
+        )
+    ).scalar_one()
+    if open_same:
+        return False
+    conn.execute(
+        alerts.insert().values(
+            raised_at=raised_at, kind=kind, source=source, message=message, acknowledged=0
+        )
+    )
+    return True
+
+
 def get_meta(conn: Connection, key: str) -> str | None:
     row = conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).first()
     return None if row is None else str(row[0])
@@ -300,8 +325,11 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
 
 def read_tile(conn: Connection, level: int, index: int) -> bytes:
     """The stored data of hash tile (level, index), or b"" if there is none yet."""
-    row = conn.execute(
-        select(tiles.c.data).where(tiles.c.level == level, tiles.c.idx == index)
+    # Straight to the driver: a proof reads several tiles, and building the statement through
+    # SQLAlchemy Core cost 70 microseconds a tile against 13 this way.
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    row = conn.exec_driver_sql(
+        f"SELECT data FROM tiles WHERE level = {marker} AND idx = {marker}", (level, index)
     ).first()
     return b"" if row is None else bytes(row[0])
 
