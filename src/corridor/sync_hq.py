@@ -31,7 +31,7 @@ from corridor.push_order import PushOrder
 from corridor.registry import ROLE_POST
 from corridor.store import queries
 from corridor.store.engine import Store
-from corridor.store.schema import alerts, post_sequence_state, post_sequences
+from corridor.store.schema import post_sequence_state, post_sequences
 
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -224,14 +224,12 @@ class _SequenceRecorder:
         self.report = sequence_report(conn, post)
         _advance_contiguous(conn, post, self.report)
         if self.report.gaps:
-            conn.execute(
-                alerts.insert().values(
-                    raised_at=self.now,
-                    kind="sequence_gap",
-                    source=post,
-                    message=f"post {post} sequence numbers never received: {self.report.gaps}",
-                    acknowledged=0,
-                )
+            queries.raise_alert(
+                conn,
+                self.now,
+                "sequence_gap",
+                post,
+                f"post {post} sequence numbers never received: {self.report.gaps}",
             )
 
 

@@ -152,6 +152,24 @@ def test_gaps_are_tracked_across_many_pushes_as_they_open_and_fill(
     assert body["gaps"] == [] and body["highest_seq"] == 40
 
 
+def test_a_gap_left_open_is_one_alert_however_many_pushes_report_it(
+    hq: tuple[Any, Path],
+) -> None:
+    client, directory = hq
+    key = post_key(directory)
+    for n in (1, 3, 4, 5):
+        assert push(client, key, [event(key, n)]).json()["gaps"] == ([[2, 2]] if n > 1 else [])
+    store = DataDir(directory).open_store()
+    with store.read() as conn:
+        messages = (
+            conn.execute(select(alerts.c.message).where(alerts.c.kind == "sequence_gap"))
+            .scalars()
+            .all()
+        )
+    store.dispose()
+    assert messages == ["post P01 sequence numbers never received: [[2, 2]]"]
+
+
 def test_a_refused_push_leaves_the_sequence_report_as_it_was(hq: tuple[Any, Path]) -> None:
     client, directory = hq
     key = post_key(directory)

@@ -353,27 +353,7 @@ class PostNode:
     def raise_alert(self, kind: str, message: str, source: str = "hq") -> None:
         """Record an alert, once: an identical unacknowledged alert is not repeated."""
         with self.store.write() as conn:
-            open_same = conn.execute(
-                select(func.count())
-                .select_from(alerts)
-                .where(
-                    alerts.c.kind == kind,
-                    alerts.c.source == source[:64],
-                    alerts.c.message == message,
-                    alerts.c.acknowledged == 0,
-                )
-            ).scalar_one()
-            if open_same:
-                return
-            conn.execute(
-                alerts.insert().values(
-                    raised_at=format_time(self.clock()),
-                    kind=kind,
-                    source=source[:64],
-                    message=message,
-                    acknowledged=0,
-                )
-            )
+            queries.raise_alert(conn, format_time(self.clock()), kind, source, message)
 
     def open_alerts(self) -> list[dict[str, object]]:
         query = select(alerts).where(alerts.c.acknowledged == 0).order_by(alerts.c.id)
