@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,9 +69,14 @@ class WatchedPage:
 
 
 @contextmanager
-def watched_page(server: str, chromium: Path) -> Iterator[WatchedPage]:
+def watched_page(
+    server: str, chromium: Path, extra_args: Sequence[str] = ()
+) -> Iterator[WatchedPage]:
+    """A page in headless Chromium (``CHROMIUM_ARGS`` plus ``extra_args``), watched."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             watched = WatchedPage(browser.new_page(viewport={"width": 1400, "height": 1000}))
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 import segno
-from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from corridor.post.node import PostNode
 from corridor.store.schema import permits
 from corridor.web.console import create_post_app
-from tests.browser import CHROMIUM_ARGS, WatchedPage, served
+from tests.browser import WatchedPage, served, watched_page
 from tests.post.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -107,34 +107,13 @@ def camera_page(server: str, chromium: Path, video: Path | None) -> Iterator[Wat
     (the fake device is asked for a file that does not exist)."""
     file = video if video is not None else Path("/nonexistent/camera.y4m")
     args = [
-        *CHROMIUM_ARGS,
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={file}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
-        try:
-            watched = WatchedPage(browser.new_page(viewport={"width": 1400, "height": 1000}))
-
-            def on_console(message: ConsoleMessage) -> None:
-                if message.type in ("error", "warning"):
-                    watched.problems.append(f"console {message.type}: {message.text}")
-
-            def only_our_server(route: Route) -> None:
-                if route.request.url.startswith(server + "/"):
-                    route.continue_()
-                else:
-                    watched.elsewhere.append(route.request.url)
-                    route.abort()
-
-            watched.page.on("console", on_console)
-            watched.page.on("pageerror", lambda error: watched.problems.append(f"{error}"))
-            watched.page.route("**/*", only_our_server)
-            watched.page.add_init_script(COUNT_STREAMS)
-            yield watched
-        finally:
-            browser.close()
+    with watched_page(server, chromium, args) as watched:
+        watched.page.add_init_script(COUNT_STREAMS)
+        yield watched
 
 
 @pytest.fixture
