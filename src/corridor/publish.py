@@ -78,7 +78,10 @@ class LogPublisher:
             # hashed, and the export bundles the whole tile (it may hold older entries).
             first = old_size - old_size % TILE_WIDTH
             entries: list[bytes] = []
-            if old_text is not None and size == old_size:
+            # Nothing new and signed by this key: keep it. A new log key (same tree) signs the
+            # same size again, so HQ's checkpoint and vkey name the key its registry names.
+            same_key = queries.get_meta(conn, "log_vkey") == self.vkey
+            if old_text is not None and size == old_size and same_key:
                 result = (old_size, old_text)
                 changed: dict[tuple[int, int], bytes] = {}
             else:
@@ -98,7 +101,7 @@ class LogPublisher:
                         "another process is publishing the same log"
                     )
                 result = (size, text)
-        if self.export_dir is not None and changed:
+        if self.export_dir is not None and result[1] != old_text:
             self._export(changed, result[1], _EntrySource(first, entries))
         return result
 

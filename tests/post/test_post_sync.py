@@ -128,9 +128,11 @@ def test_a_log_key_change_is_an_alert_not_an_update(
     assert pulled.log_vkey() == first
     assert pulled.meta(META_LOG_VKEY_OFFERED) == new
     assert alert_kinds(pulled) == ["log_key_changed"]
-    # HQ's next checkpoints are signed by a key the post does not trust: refused.
+    # HQ signed its tree again with the new key: the checkpoint in the push's answer is refused
+    # (an alert; the round fails), though the push itself was logged and acknowledged.
     row = pulled.record_passage(TRUCK, "amira")
-    assert sync.push_once().acknowledged == 1
+    with pytest.raises(VerificationError, match="no valid signature"):
+        sync.push_once()
     with pytest.raises(VerificationError, match="no valid signature"):
         sync.check_checkpoint(hq.publish())
     assert pulled.row(row.seq).state == "logged"
@@ -150,7 +152,9 @@ def test_a_log_key_reset_needs_the_exact_new_key(
     new = change_log_key(hq)
     sync.pull_registry()
     waiting = pulled.record_passage(TRUCK, "amira")
-    sync.push_once()
+    with pytest.raises(VerificationError, match="no valid signature"):
+        sync.push_once()  # logged, but answered with a checkpoint of HQ's new key
+    assert pulled.row(waiting.seq).state == "logged"
     with pytest.raises(VerificationError, match="no valid signature"):
         sync.fetch_receipts()  # signed by HQ's new log key: not trusted
 
@@ -162,7 +166,7 @@ def test_a_log_key_reset_needs_the_exact_new_key(
         trust_log_key(pulled, "not a key")
     # Refused: nothing changed.
     assert pulled.log_vkey() == first and seen_sizes(pulled) == seen_before
-    assert alert_kinds(pulled) == ["log_key_changed", "bad_receipt"]
+    assert alert_kinds(pulled) == ["log_key_changed", "bad_checkpoint", "bad_receipt"]
 
     # HQ's administrator reads out `sha256sum log/vkey`: the digest of what HQ publishes.
     fingerprint = hashlib.sha256(hq.client.get("/log/vkey").content).hexdigest()
@@ -171,7 +175,7 @@ def test_a_log_key_reset_needs_the_exact_new_key(
     assert reset == LogKeyReset(first, new, forgotten=len(seen_before), acknowledged=1)
     assert pulled.log_vkey() == new and pulled.meta(META_LOG_VKEY_OFFERED) is None
     assert seen_sizes(pulled) == []
-    assert alert_kinds(pulled) == ["bad_receipt", "log_key_reset"]
+    assert alert_kinds(pulled) == ["bad_checkpoint", "bad_receipt", "log_key_reset"]
     audit = pulled.open_alerts()[-1]
     assert audit["source"] == "admin tamar"
     assert describe_log_key(new) in str(audit["message"])
@@ -188,7 +192,7 @@ def test_a_log_key_reset_needs_the_exact_new_key(
     assert seen_sizes(pulled) == [size, size + 1]
     assert pulled.row(waiting.seq).receipt is not None
     assert pulled.row(row.seq).state == "logged"
-    assert alert_kinds(pulled) == ["bad_receipt", "log_key_reset"]
+    assert alert_kinds(pulled) == ["bad_checkpoint", "bad_receipt", "log_key_reset"]
     # Once trusted, the key HQ names is the post's again: there is nothing more to reset.
     sync.pull_registry()
     with pytest.raises(ConfigError, match="nothing to reset"):

@@ -104,6 +104,22 @@ def test_publishing_without_new_entries_keeps_the_checkpoint(store: Store) -> No
     assert publisher.publish() == publisher.publish()
 
 
+def test_a_new_log_key_signs_the_same_tree_again_at_once(store: Store, tmp_path: Path) -> None:
+    """Without waiting for new entries: HQ's checkpoint and exported vkey must name the key its
+    registry now names, or a post administrator checking the key out of band reads the old one."""
+    size, old_text = LogPublisher(store, LOG, export_dir=tmp_path).publish()
+    new_key = Ed25519Signer("corridor.local/test", b"\x07" * 32)
+    publisher = LogPublisher(store, new_key, export_dir=tmp_path)
+    new_size, new_text = publisher.publish()
+    assert new_size == size and new_text != old_text
+    old = open_checkpoint(old_text, [LOG.verifier()])
+    new = open_checkpoint(new_text, [new_key.verifier()])
+    assert (new.size, new.root_hash) == (old.size, old.root_hash)
+    assert (tmp_path / "checkpoint").read_text() == new_text
+    assert (tmp_path / "vkey").read_text() == publisher.vkey + "\n"
+    assert publisher.publish() == (new_size, new_text)  # then it is kept as before
+
+
 def test_the_checkpoint_is_swapped_only_from_the_state_read(store: Store) -> None:
     LogPublisher(store, LOG).publish()
     with store.write() as conn:
