@@ -35,7 +35,7 @@ from corridor.provision import HqKeys, init_hq
 from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
 from corridor.store import queries
-from corridor.store.schema import log_entries, log_state, passages, tiles
+from corridor.store.schema import log_entries, log_state, passages, post_sequences, tiles
 from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.web.app import create_app_for_dir
 from corridor.web.console import create_post_app
@@ -101,6 +101,16 @@ class RealHq:
     def passages(self) -> int:
         with self.services.store.read() as conn:
             return int(conn.execute(select(func.count()).select_from(passages)).scalar_one())
+
+    def sequences(self, post: str = POST) -> dict[int, str]:
+        """HQ's record of ``post``'s numbering: seq -> event id."""
+        with self.services.store.read() as conn:
+            rows = conn.execute(
+                select(post_sequences.c.seq, post_sequences.c.event_id).where(
+                    post_sequences.c.post == post
+                )
+            ).all()
+        return {int(seq): str(event_id) for seq, event_id in rows}
 
     def index_of(self, event_id: str) -> int:
         with self.services.store.read() as conn:

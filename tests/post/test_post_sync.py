@@ -222,14 +222,8 @@ def test_push_acknowledges_each_row_with_its_log_index(
     result = sync.push_once()
     assert (result.sent, result.acknowledged, result.duplicates) == (3, 3, 0)
     assert [hq.index_of(r.event_id) for r in rows] == [base, base + 1, base + 2]
+    seqs = hq.sequences()
     with hq.services.store.read() as conn:
-        seqs = dict(
-            conn.execute(
-                select(post_sequences.c.seq, post_sequences.c.event_id).where(
-                    post_sequences.c.post == POST
-                )
-            ).all()
-        )
         private = conn.execute(
             select(private_records.c.record)
             .join(passages, passages.c.log_index == private_records.c.log_index)
@@ -540,15 +534,7 @@ def test_after_purging_everything_new_passages_get_new_seqs_and_sync(
     sync.sync_once()
     assert not pulled.open_alerts()
     assert [pulled.row(r.seq).state for r in again] == ["logged", "logged"]
-    with hq.services.store.read() as conn:
-        seqs = dict(
-            conn.execute(
-                select(post_sequences.c.seq, post_sequences.c.event_id).where(
-                    post_sequences.c.post == POST
-                )
-            ).all()
-        )
-    assert seqs == {r.seq: r.event_id for r in first + again}
+    assert hq.sequences() == {r.seq: r.event_id for r in first + again}
     assert hq.passages() == 5
     counts = pulled.counts()
     assert (counts.pending, counts.synced) == (0, 5)  # purged rows still count as synced
