@@ -338,7 +338,7 @@ class PostNode:
     def row(self, seq: int) -> OutboxRow:
         with self.store.read() as conn:
             found = conn.execute(select(outbox).where(outbox.c.seq == seq)).first()
-            given = _next_seq(conn) - 1 if found is None else seq
+            given = last_seq_given(conn) if found is None else seq
         if found is None:
             if 1 <= seq <= given:
                 raise NotFoundError(
