@@ -141,11 +141,10 @@ class SequenceReport:
     gaps: list[list[int]]
 
 
-def sequence_report(conn: Connection, post: str) -> SequenceReport:
-    """The post's numbering, read from the seqs above its gap-free prefix (stored in
+def _report_above(conn: Connection, post: str, through: int) -> SequenceReport:
+    """The post's numbering, read from the seqs above ``through``, its gap-free prefix (kept in
     ``post_sequence_state``): one index range scan of about one push's rows while nothing is
     missing, instead of the post's whole history on every push."""
-    through = _contiguous_through(conn, post)
     above = conn.execute(
         select(post_sequences.c.seq)
         .where(post_sequences.c.post == post, post_sequences.c.seq > through)
@@ -174,10 +173,11 @@ def _highest_seq(conn: Connection, post: str) -> int:
     return 0 if found is None else int(found)
 
 
-def _advance_contiguous(conn: Connection, post: str, report: SequenceReport) -> None:
-    """Move the post's gap-free prefix up to just below its first gap (or its highest seq)."""
+def _advance_contiguous(conn: Connection, post: str, before: int, report: SequenceReport) -> None:
+    """Move the post's gap-free prefix from ``before`` up to just below its first gap (or to
+    its highest seq)."""
     through = report.gaps[0][0] - 1 if report.gaps else report.highest
-    if through == _contiguous_through(conn, post):
+    if through == before:
         return
     updated = conn.execute(
         update(post_sequence_state)
@@ -221,8 +221,9 @@ class _SequenceRecorder:
             if earlier is None:
                 fresh[seq] = result.event_id
         queries.insert_rows(conn, post_sequences, [(post, s, e) for s, e in fresh.items()])
-        self.report = sequence_report(conn, post)
-        _advance_contiguous(conn, post, self.report)
+        before = _contiguous_through(conn, post)
+        self.report = _report_above(conn, post, before)
+        _advance_contiguous(conn, post, before, self.report)
         if self.report.gaps:
             queries.raise_alert(
                 conn,
