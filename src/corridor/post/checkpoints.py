@@ -40,7 +40,7 @@ from corridor.model.events import format_time
 from corridor.post.node import PostNode
 from corridor.post.registry import META_LOG_VKEY, META_LOG_VKEY_OFFERED, log_key_fingerprint
 from corridor.store import queries
-from corridor.store.schema import alerts, seen_checkpoints, store_meta
+from corridor.store.schema import alerts, seen_checkpoints
 
 INCONSISTENT = "inconsistent_checkpoint"
 BAD_SIGNATURE = "bad_checkpoint"
@@ -256,7 +256,7 @@ def trust_log_key(node: PostNode, expected: str, by: str = "administrator") -> L
                 "(`sha256sum log/vkey` in HQ's data directory)"
             )
         queries.set_meta(conn, META_LOG_VKEY, offered)
-        conn.execute(delete(store_meta).where(store_meta.c.key == META_LOG_VKEY_OFFERED))
+        queries.delete_meta(conn, META_LOG_VKEY_OFFERED)
         forgotten = conn.execute(delete(seen_checkpoints)).rowcount
         acknowledged = conn.execute(
             update(alerts)

@@ -27,7 +27,7 @@ from corridor.errors import NotFoundError, ValidationError
 from corridor.ledger.keys import Ed25519Verifier
 from corridor.model.pseudonym import normalise_plate
 from corridor.store import queries
-from corridor.store.schema import keys, operators, permits, store_meta, vehicles
+from corridor.store.schema import keys, operators, permits, vehicles
 
 META_PSEUDONYM = "pseudonym_key"
 META_LOG_VKEY = "log_vkey"
@@ -160,7 +160,7 @@ def apply_registry(conn: Connection, post: str, answer: Mapping[str, Any]) -> Re
         if changed:
             queries.set_meta(conn, META_LOG_VKEY_OFFERED, vkey)
         else:
-            conn.execute(delete(store_meta).where(store_meta.c.key == META_LOG_VKEY_OFFERED))
+            queries.delete_meta(conn, META_LOG_VKEY_OFFERED)
     return RegistryUpdate(len(fleet), len(permit_rows), len(key_rows), len(staff), changed)
 
 

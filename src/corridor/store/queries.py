@@ -312,6 +312,10 @@ def get_meta(conn: Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def delete_meta(conn: Connection, key: str) -> None:
+    conn.execute(store_meta.delete().where(store_meta.c.key == key))
+
+
 def set_meta(conn: Connection, key: str, value: str) -> None:
     existing = get_meta(conn, key)
     if existing is None:
