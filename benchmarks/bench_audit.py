@@ -31,6 +31,7 @@ import nacl.bindings
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from benchmarks.common import Result, median_seconds
+from corridor.hq.registry import registration_body
 from corridor.ledger import (
     HASH_SIZE,
     TILE_WIDTH,
@@ -49,7 +50,6 @@ from corridor.ledger import (
 from corridor.model.events import CargoLine, People, PublicEntry
 from corridor.model.signing import EntryType, SignedPassage, SigningKey, sign_body, signed_message
 from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
-from corridor.registry import registration_body
 
 START = datetime(2020, 12, 1, tzinfo=UTC)
 SAMPLE = 65_536

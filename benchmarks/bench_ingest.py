@@ -16,12 +16,12 @@ import nacl.bindings
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from benchmarks.common import Result, median_seconds
-from corridor.ingest import Ingestor, Submission
+from corridor.hq.ingest import Ingestor
+from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.model.corridor import Corridor, Place, Post, PostKind, RouteVersion
-from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
+from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry, Submission
 from corridor.model.signing import EntryType, SignedPassage, SigningKey, signed_message
 from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
-from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.store.engine import open_store, sqlite_url
 
 BATCH = 1000

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from benchmarks.common import Result, median_seconds
+from corridor.hq.logread import StoredTileReader
 from corridor.ledger import inclusion_proof, leaf_hash, root_from_leaf_hashes, verify_inclusion
 from corridor.ledger.integrate import updated_tiles
 from corridor.ledger.tilehash import TileHashReader, root_from_tiles
-from corridor.logread import StoredTileReader
 from corridor.store import queries
 from corridor.store.engine import open_store, sqlite_url
 

@@ -33,13 +33,14 @@ import httpx
 
 from benchmarks import bench_ingest
 from benchmarks.common import Result, run_measured
-from corridor.ingest import Ingestor, Submission
+from corridor.hq.ingest import Ingestor
+from corridor.hq.provision import init_hq
+from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.model.corridor import Corridor
+from corridor.model.events import Submission
 from corridor.model.signing import SigningKey
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
-from corridor.provision import init_hq
-from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path, load_scenario
 from corridor.store.engine import open_store, sqlite_url
 

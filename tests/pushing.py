@@ -8,10 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from corridor.hq.sync import request_message
 from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
 from corridor.model.signing import SignedPassage, SigningKey
 from corridor.model.vocabulary import CargoCategory, Direction, PassageKind, VehicleClass
-from corridor.sync_hq import request_message
 
 PRIVATE = PrivateRecord(plate="SIM CA 0001", driver="Simulated driver 0001")
 OBSERVED = datetime(2020, 12, 3, 9, 0, tzinfo=UTC)

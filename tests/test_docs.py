@@ -21,7 +21,7 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_every_hq_endpoint_is_documented(tmp_path: Path) -> None:
-    from corridor.demo import run_demo
+    from corridor.demo.embedded import run_demo
     from corridor.sim.scenario import default_scenario_path
     from corridor.web.app import create_app_for_dir
 
@@ -41,7 +41,9 @@ def test_every_hq_endpoint_is_documented(tmp_path: Path) -> None:
 
 
 def test_the_cli_reference_is_generated_from_help() -> None:
-    from corridor.clidoc import render
+    from corridor.cli.reference import render
 
     current = (REPO / "docs" / "cli.md").read_text()
-    assert current == render(), "docs/cli.md is stale: python -m corridor.clidoc > docs/cli.md"
+    assert current == render(), (
+        "docs/cli.md is stale: python -m corridor.cli.reference > docs/cli.md"
+    )

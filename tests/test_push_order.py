@@ -1,4 +1,4 @@
-"""The write order of overlapping pushes of one post at HQ (corridor.push_order), with real
+"""The write order of overlapping pushes of one post at HQ (corridor.hq.push_order), with real
 threads: a push waits for in-flight pushes of its post with a lower first seq, only for those,
 and never longer than its patience."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-from corridor.push_order import PushOrder
+from corridor.hq.push_order import PushOrder
 
 
 def waiting_thread(order: PushOrder, post: str, first_seq: int, log: list[str]) -> threading.Thread:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from corridor.hq.registry import registration_body, revocation_body
 from corridor.ledger import (
     Checkpoint,
     Ed25519Signer,
@@ -34,7 +35,6 @@ from corridor.model.vocabulary import (
     ReasonCode,
     VehicleClass,
 )
-from corridor.registry import registration_body, revocation_body
 from corridor.reports.bulletin import bulletin_body, daily_figures
 
 ORIGIN = "audit.test/log"

@@ -31,10 +31,10 @@ import pytest
 from typer.testing import CliRunner
 
 from corridor.cli import app
+from corridor.hq.provision import ADMIN_KEY_FILE
+from corridor.hq.registry import ROLE_POST, register_key
 from corridor.keyfile import read_key
 from corridor.model.signing import SigningKey
-from corridor.provision import ADMIN_KEY_FILE
-from corridor.registry import ROLE_POST, register_key
 from corridor.sim.network import FlakyProxy
 from corridor.store.engine import Store
 from tests.e2e.console_client import ConsoleClient

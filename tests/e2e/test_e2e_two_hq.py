@@ -14,10 +14,10 @@ import psycopg
 import pytest
 
 from corridor.audit import audit, open_source
+from corridor.hq.provision import init_hq
+from corridor.hq.registry import ROLE_POST, register_key
 from corridor.ledger import Checkpoint, Note
 from corridor.model.signing import SigningKey
-from corridor.provision import init_hq
-from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
 from tests.processes import CorridorProcess, free_port
 from tests.pushing import OBSERVED, event, push_request

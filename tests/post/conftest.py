@@ -24,19 +24,19 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 
-from corridor.hq import HqServices
+from corridor.hq.provision import HqKeys, init_hq
+from corridor.hq.registry import ROLE_POST, register_key
+from corridor.hq.services import HqServices
+from corridor.hq.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.model.vocabulary import VehicleClass
 from corridor.post.auth import add_operator
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
 from corridor.post.sync_client import SyncClient
 from corridor.post.wire import PUSH_PATH
-from corridor.provision import HqKeys, init_hq
-from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
 from corridor.store import queries
 from corridor.store.schema import log_entries, log_state, passages, post_sequences, tiles
-from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.web.app import create_app_for_dir
 from corridor.web.console import create_post_app
 from corridor.web.context import WebContext

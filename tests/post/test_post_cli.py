@@ -11,7 +11,9 @@ import typer
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from corridor.cli_post import PASSWORD_ENV, register
+from corridor.cli import operators as operators_cli
+from corridor.cli import post as post_cli
+from corridor.cli.operators import PASSWORD_ENV
 from corridor.errors import ConfigError, VerificationError
 from corridor.post.auth import authenticate
 from corridor.post.checkpoints import describe_log_key
@@ -26,7 +28,8 @@ from tests.post.test_post_sync import change_log_key
 @pytest.fixture
 def app() -> typer.Typer:
     application = typer.Typer()
-    register(application)
+    post_cli.register(application)
+    operators_cli.register(application)
     return application
 
 

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from corridor.hq.provision import HqKeys, init_hq
+from corridor.hq.registry import ROLE_POST, register_key
+from corridor.hq.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.post.auth import add_operator, authenticate
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
 from corridor.post.sync_client import SyncClient
-from corridor.provision import HqKeys, init_hq
-from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
 from corridor.store.engine import Store
 from corridor.store.schema import outbox, passages, private_records
-from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.web.app import create_app_for_dir
 from tests.post.conftest import FAST_HASHER, PASSWORD, TestClient
 from tests.post.test_post_node import TRUCK

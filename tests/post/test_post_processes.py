@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from corridor.hq.provision import init_hq
+from corridor.hq.registry import ROLE_POST, register_key
 from corridor.post.auth import add_operator
 from corridor.post.setup import init_post
-from corridor.provision import init_hq
-from corridor.registry import ROLE_POST, register_key
 from corridor.sim.scenario import default_scenario_path
 from tests.post.conftest import FAST_HASHER, PASSWORD
 from tests.post.test_post_console import PASSAGE

@@ -22,15 +22,15 @@ from corridor.errors import (
     ValidationError,
     VerificationError,
 )
-from corridor.hq import LOG_KEY_FILE
-from corridor.ingest import Submission
+from corridor.hq.registry import revoke_key
+from corridor.hq.services import LOG_KEY_FILE
 from corridor.keyfile import write_log_key
 from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
 from corridor.ledger.tiles import Tile
 from corridor.ledger.tlogproof import TlogProof
-from corridor.model.events import People
+from corridor.model.events import People, Submission
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.model.signing import SignedPassage
 from corridor.post.auth import add_operator
@@ -46,7 +46,6 @@ from corridor.post.node import PostNode
 from corridor.post.registry import META_LOG_VKEY_OFFERED, apply_registry, log_key_fingerprint
 from corridor.post.sync_client import Backoff, SyncClient
 from corridor.post.wire import request_message
-from corridor.registry import revoke_key
 from corridor.store.schema import (
     alerts,
     keys,
@@ -80,7 +79,7 @@ def forged_checkpoint(hq: RealHq, size: int, signer: Ed25519Signer | None = None
 
 
 def test_the_request_signature_is_hqs(node: PostNode) -> None:
-    sync_hq = pytest.importorskip("corridor.sync_hq")
+    sync_hq = pytest.importorskip("corridor.hq.sync")
     for purpose, body in (("push", b'{"events":[]}'), ("registry", b"")):
         assert request_message(purpose, body) == sync_hq.request_message(purpose, body)
 

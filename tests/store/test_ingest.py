@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, text
 
 from corridor.errors import ConflictError, NegativeCountError, SignatureError, ValidationError
-from corridor.ingest import Ingestor, Submission
+from corridor.hq.ingest import Ingestor
+from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key, revoke_key
 from corridor.model.corridor import Corridor
-from corridor.model.events import People
+from corridor.model.events import People, Submission
 from corridor.model.signing import SignedPassage, SigningKey
-from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key, revoke_key
 from corridor.store import queries
 from corridor.store.engine import Store
 from corridor.store.schema import metadata

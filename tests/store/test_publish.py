@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from corridor.bulletins import ROLE_HQ, write_bulletin
-from corridor.ingest import Ingestor, Submission
+from corridor.hq.bulletins import ROLE_HQ, write_bulletin
+from corridor.hq.ingest import Ingestor
+from corridor.hq.publish import LogPublisher
+from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.ledger import (
     EMPTY_ROOT,
     Checkpoint,
@@ -23,9 +25,8 @@ from corridor.ledger import (
     root_from_leaf_hashes,
 )
 from corridor.model.corridor import Corridor
+from corridor.model.events import Submission
 from corridor.model.signing import Envelope, SignedPassage, SigningKey
-from corridor.publish import LogPublisher
-from corridor.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.reports.bulletin import daily_figures
 from corridor.store import queries
 from corridor.store.engine import Store

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from corridor.datadir import DataDir
-from corridor.demo import run_demo
+from corridor.demo.embedded import run_demo
 from corridor.sim.scenario import Scenario, default_scenario_path
 from corridor.store.engine import Store
 from corridor.web.app import create_app

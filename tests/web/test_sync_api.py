@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from corridor.datadir import DataDir
-from corridor.demo import run_demo
+from corridor.demo.embedded import run_demo
+from corridor.hq.registry import revoke_key
+from corridor.hq.sync import request_message
 from corridor.keyfile import read_key
 from corridor.model.events import People
 from corridor.model.signing import SigningKey
-from corridor.registry import revoke_key
 from corridor.sim.scenario import default_scenario_path
 from corridor.store.schema import alerts, log_entries, passages
-from corridor.sync_hq import request_message
 from corridor.web.app import create_app_for_dir
 from tests.pushing import OBSERVED, event, push_request
 from tests.web.conftest import TestClient

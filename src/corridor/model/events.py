@@ -18,6 +18,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,6 +146,15 @@ class PrivateRecord(msgspec.Struct, frozen=True):
 def new_salt() -> bytes:
     """A fresh random salt for a private record's commitment."""
     return os.urandom(SALT_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One event as a post submits it: the signed log entry and, at HQ, its private part."""
+
+    raw: bytes
+    private: PrivateRecord | None = None
+    salt: bytes | None = None
 
 
 class PublicEntry(msgspec.Struct, frozen=True):

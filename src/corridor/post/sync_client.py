@@ -267,7 +267,7 @@ class SyncClient:
 
         Batches go in ``seq`` order with up to ``depth`` pushes in flight, so that HQ verifies
         one while it writes the one before (HQ writes a post's overlapping pushes in seq order:
-        :mod:`corridor.push_order`), and the post reads, signs and marks its own rows meanwhile.
+        :mod:`corridor.hq.push_order`), and the post reads, signs and marks its own rows meanwhile.
         The second push starts only after the first answer, so the first two cannot pass each
         other on the way. Answers are settled in order; a failure anywhere marks nothing more,
         and the rows not marked are pushed again later (HQ answers duplicates with their first

@@ -25,9 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from corridor.ingest import Submission
 from corridor.model.corridor import Corridor
-from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry
+from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry, Submission
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.model.signing import SignedPassage, SigningKey
 from corridor.model.vocabulary import (

@@ -26,7 +26,7 @@ from corridor import __version__
 from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
-from corridor.hq import HqServices, PublishLoop
+from corridor.hq.services import HqServices, PublishLoop
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
 from corridor.web import api, log, pages

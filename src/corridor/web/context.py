@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 
 from corridor.errors import NotFoundError
-from corridor.hq import HqServices
+from corridor.hq.services import HqServices
 from corridor.model.corridor import Corridor
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store

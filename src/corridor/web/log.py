@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
 from corridor.errors import NotFoundError
-from corridor.logread import published, read_tile_file
+from corridor.hq.logread import published, read_tile_file
 from corridor.store import queries
 from corridor.web.context import Reader
 

@@ -11,7 +11,7 @@ import segno
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from corridor.logread import receipt
+from corridor.hq.logread import receipt
 from corridor.reports.passages import passage_log_index
 from corridor.store import queries
 from corridor.web.api.models import ErrorBody, Receipt

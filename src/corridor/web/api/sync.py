@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from corridor.errors import PayloadTooLargeError, ValidationError
-from corridor.sync_hq import MAX_BODY_BYTES, PostCredentials
+from corridor.hq.sync import MAX_BODY_BYTES, PostCredentials
 from corridor.web.api.models import ErrorBody
 from corridor.web.context import get_context
 

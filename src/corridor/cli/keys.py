@@ -1,8 +1,5 @@
-"""HQ's administrative commands: `corridor hq init`, `corridor keys new|register|revoke`.
-
-Thin, like the rest of the CLI: parse, call :mod:`corridor.provision` and :mod:`corridor.registry`,
-print. The admin key never leaves the HQ data directory's ``keys/``.
-"""
+"""`corridor keys new|register|revoke`: post keys, registered and revoked as log entries signed
+by the admin key, which never leaves the HQ data directory's ``keys/``."""
 
 from __future__ import annotations
 
@@ -13,18 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from corridor.cli.common import HqDirOption, err
 from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, ValidationError
 from corridor.model.events import parse_time
 
-hq_app = typer.Typer(help="Set up an HQ node.", no_args_is_help=True)
 keys_app = typer.Typer(help="Make, register and revoke post keys.", no_args_is_help=True)
-err = Console(stderr=True)
-
-HqDir = Annotated[Path, typer.Option("--dir", help="HQ data directory.")]
 
 
 def _time(text: str | None, name: str) -> datetime:
@@ -39,47 +32,6 @@ def _public_key(text: str) -> bytes:
     if len(key) != 32:
         raise ValidationError("--key", f"an Ed25519 public key is 32 bytes, got {len(key)}")
     return key
-
-
-@hq_app.command("init")
-def hq_init(
-    directory: HqDir = Path("corridor-hq"),
-    scenario: Annotated[
-        Path | None, typer.Option(help="Scenario file (default: the built-in Lachin scenario).")
-    ] = None,
-) -> None:
-    """Make an HQ data directory: fresh keys, the first log entries, the first checkpoint.
-    The store is CORRIDOR_DATABASE_URL, or SQLite in the directory."""
-    from corridor.provision import init_hq
-    from corridor.sim.scenario import default_scenario_path
-
-    datadir, store, keys = init_hq(
-        directory, scenario or default_scenario_path(), database_url=load_settings().database_url
-    )
-    store.dispose()
-    err.print(f"HQ data directory ready: {datadir.path}")
-    typer.echo(f"log key (give it to auditors): {keys.log.verifier().to_vkey()}")
-
-
-@hq_app.command("publish")
-def hq_publish(directory: HqDir = Path("corridor-hq")) -> None:
-    """Publish a checkpoint now for everything sequenced (HQ also does this on its own every
-    CORRIDOR_PUBLISH_INTERVAL seconds while it runs), and print it."""
-    from corridor.hq import LOG_KEY_FILE
-    from corridor.keyfile import read_log_key
-    from corridor.publish import LogPublisher
-
-    datadir = DataDir(directory)
-    datadir.scenario()
-    store = datadir.open_store(load_settings().database_url)
-    try:
-        publisher = LogPublisher(
-            store, read_log_key(datadir.keys / LOG_KEY_FILE), export_dir=datadir.log
-        )
-        _, checkpoint = publisher.repair()
-    finally:
-        store.dispose()
-    typer.echo(checkpoint, nl=False)
 
 
 @keys_app.command("new")
@@ -102,15 +54,15 @@ def keys_new(
 def keys_register(
     post: Annotated[str, typer.Option(help="The post the key belongs to.")],
     key: Annotated[str, typer.Option(help="The post's public key, base64.")],
-    directory: HqDir = Path("corridor-hq"),
+    directory: HqDirOption = Path("corridor-hq"),
     valid_from: Annotated[
         str | None, typer.Option(help="When the key takes effect (default: now), UTC.")
     ] = None,
 ) -> None:
     """Register a post key: a key registration entry signed by the admin key, in the log."""
+    from corridor.hq.provision import ADMIN_KEY_FILE
+    from corridor.hq.registry import ROLE_POST, register_key
     from corridor.keyfile import read_key
-    from corridor.provision import ADMIN_KEY_FILE
-    from corridor.registry import ROLE_POST, register_key
 
     datadir = DataDir(directory)
     corridor = datadir.scenario().corridor
@@ -134,13 +86,13 @@ def keys_register(
 @keys_app.command("revoke")
 def keys_revoke(
     key: Annotated[str, typer.Option(help="The public key to revoke, base64.")],
-    directory: HqDir = Path("corridor-hq"),
+    directory: HqDirOption = Path("corridor-hq"),
     at: Annotated[str | None, typer.Option(help="Revocation time (default: now), UTC.")] = None,
 ) -> None:
     """Revoke a key: events it signs from that time on are refused, by HQ and by audit."""
+    from corridor.hq.provision import ADMIN_KEY_FILE
+    from corridor.hq.registry import revoke_key
     from corridor.keyfile import read_key
-    from corridor.provision import ADMIN_KEY_FILE
-    from corridor.registry import revoke_key
 
     datadir = DataDir(directory)
     if not (datadir.keys / ADMIN_KEY_FILE).exists():
@@ -160,5 +112,4 @@ def keys_revoke(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(hq_app, name="hq")
     app.add_typer(keys_app, name="keys")

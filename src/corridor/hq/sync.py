@@ -24,11 +24,11 @@ from corridor.errors import (
     SignatureError,
     ValidationError,
 )
-from corridor.ingest import Accepted, Clock, Ingestor, Submission
-from corridor.model.events import PrivateRecord, format_time
+from corridor.hq.ingest import Accepted, Clock, Ingestor
+from corridor.hq.push_order import PushOrder
+from corridor.hq.registry import ROLE_POST
+from corridor.model.events import PrivateRecord, Submission, format_time
 from corridor.model.signing import unb64, verify_signature
-from corridor.push_order import PushOrder
-from corridor.registry import ROLE_POST
 from corridor.store import queries
 from corridor.store.engine import Store
 from corridor.store.schema import post_sequence_state, post_sequences

@@ -10,21 +10,21 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from corridor.bulletins import write_bulletin
 from corridor.datadir import DataDir, log_origin
-from corridor.ingest import Ingestor
+from corridor.hq.bulletins import write_bulletin
+from corridor.hq.ingest import Ingestor
+from corridor.hq.provision import HqKeys, init_hq
+from corridor.hq.publish import LogPublisher
+from corridor.hq.registry import ROLE_POST, register_key
+from corridor.hq.vehicles import Permit, RegisteredVehicle, register_vehicles
 from corridor.keyfile import write_key
 from corridor.ledger.checkpoint import Checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
-from corridor.provision import HqKeys, init_hq
-from corridor.publish import LogPublisher
-from corridor.registry import ROLE_POST, register_key
 from corridor.reports.summary import summary
 from corridor.sim.scenario import Scenario, load_scenario
 from corridor.sim.traffic import Simulation, derive_key
 from corridor.store.engine import Store
-from corridor.vehicles import Permit, RegisteredVehicle, register_vehicles
 
 #: Events per ingest batch: large enough to amortise a transaction, small enough to show progress.
 BATCH_SIZE = 1000

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from corridor.bulletins import ROLE_HQ
 from corridor.datadir import DataDir, log_origin
-from corridor.hq import LOG_KEY_FILE, PSEUDONYM_KEY_FILE
+from corridor.hq.bulletins import ROLE_HQ
+from corridor.hq.publish import LogPublisher
+from corridor.hq.registry import ROLE_ADMIN, register_key
+from corridor.hq.services import LOG_KEY_FILE, PSEUDONYM_KEY_FILE
 from corridor.keyfile import write_key, write_log_key, write_secret
 from corridor.ledger.keys import Ed25519Signer
 from corridor.model.signing import SigningKey
-from corridor.publish import LogPublisher
-from corridor.registry import ROLE_ADMIN, register_key
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
 

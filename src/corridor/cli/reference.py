@@ -1,7 +1,7 @@
 """The CLI reference (docs/cli.md), generated from the commands' own ``--help``.
 
-``python -m corridor.clidoc > docs/cli.md`` rewrites it; a test fails when it is out of date, so
-the reference can never drift from the program.
+``python -m corridor.cli.reference > docs/cli.md`` rewrites it; a test fails when it is out of
+date, so the reference can never drift from the program.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def render() -> str:
     parts = [
         "# Command-line reference",
         "",
-        "Generated from `--help` by `python -m corridor.clidoc > docs/cli.md`; do not edit.",
+        "Generated from `--help` by `python -m corridor.cli.reference > docs/cli.md`; do not edit.",
         "",
     ]
     for path in _paths(typer.main.get_command(app)):

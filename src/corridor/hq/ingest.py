@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -27,7 +26,7 @@ from sqlalchemy import Connection
 
 from corridor.errors import ConflictError, CorridorError, SignatureError, ValidationError
 from corridor.model.corridor import Corridor
-from corridor.model.events import PrivateRecord, format_time
+from corridor.model.events import Submission, format_time
 from corridor.model.signing import EntryType, SignedPassage
 from corridor.model.validation import DEFAULT_MAX_FUTURE, validate_entry
 from corridor.store import queries
@@ -39,15 +38,6 @@ AlsoInTransaction = Callable[[Connection, list["Accepted"]], None]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """One event as a post submits it: the signed log entry and, at HQ, its private part."""
-
-    raw: bytes
-    private: PrivateRecord | None = None
-    salt: bytes | None = None
 
 
 class CheckedBatch(NamedTuple):

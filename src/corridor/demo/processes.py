@@ -39,17 +39,16 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from corridor.bulletins import write_bulletin
 from corridor.datadir import DataDir
-from corridor.demo import describe, prepare_hq
+from corridor.demo.embedded import describe, prepare_hq
 from corridor.errors import CorridorError, LogUnavailableError
-from corridor.ingest import Submission
-from corridor.model.events import PrivateRecord
+from corridor.hq.bulletins import write_bulletin
+from corridor.hq.provision import HqKeys
+from corridor.hq.publish import LogPublisher
+from corridor.model.events import PrivateRecord, Submission
 from corridor.model.signing import SignedPassage
 from corridor.post.node import PostNode
 from corridor.post.setup import init_post
-from corridor.provision import HqKeys
-from corridor.publish import LogPublisher
 from corridor.reports.summary import summary
 from corridor.sim.network import FlakyProxy
 from corridor.sim.scenario import Scenario, load_scenario

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corridor.errors import ConflictError
+from corridor.hq.logread import StoredTileReader
 from corridor.ledger.checkpoint import Checkpoint, sign_checkpoint
 from corridor.ledger.integrate import updated_tiles
 from corridor.ledger.keys import Ed25519Signer
@@ -35,7 +36,6 @@ from corridor.ledger.tiles import (
     tile_path,
     tiles_for_size,
 )
-from corridor.logread import StoredTileReader
 from corridor.store import queries
 from corridor.store.engine import Store
 

@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from corridor.datadir import DataDir
 from corridor.errors import NotFoundError
-from corridor.ingest import Clock, Ingestor, system_clock
+from corridor.hq.ingest import Clock, Ingestor, system_clock
+from corridor.hq.publish import LogPublisher
+from corridor.hq.sync import REGISTRY, PostCredentials, SyncService, authenticate
 from corridor.keyfile import read_log_key, read_secret
 from corridor.model.corridor import Corridor
-from corridor.publish import LogPublisher
 from corridor.store import queries
 from corridor.store.engine import Store
 from corridor.store.schema import operators, permits, vehicles
-from corridor.sync_hq import REGISTRY, PostCredentials, SyncService, authenticate
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 LOG_KEY_FILE = "log.key"
