@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,7 @@ from corridor.ledger.keys import Ed25519Signer, Ed25519Verifier, VerifierKey, ke
 from corridor.ledger.merkle import leaf_hash
 from corridor.ledger.note import Note, verify_note
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 SUNLIGHT = VECTORS / "sunlight-tiles"
 MIRROR = json.loads((SUNLIGHT / "mirror.v0.json").read_text())
 CHECKPOINT = next(SUNLIGHT.glob("000*")).joinpath("checkpoint").read_text()

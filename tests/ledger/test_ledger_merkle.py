@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,7 @@ from corridor.ledger.merkle import (
     subtree_nodes,
 )
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 TREE8 = json.loads((VECTORS / "transparency-dev-merkle" / "tree-8-leaves.json").read_text())
 ENTRIES = [bytes.fromhex(h) for h in TREE8["leaf_inputs_hex"]]
 ROOTS = [bytes.fromhex(h) for h in TREE8["root_hashes_hex_by_size"]]

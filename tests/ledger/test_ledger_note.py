@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -26,10 +25,7 @@ from corridor.ledger.keys import (
 )
 from corridor.ledger.note import MAX_SIGNATURES, Note, NoteSignature, open_note, verify_note
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 GO = json.loads((VECTORS / "signed-note" / "golang-note-vectors.json").read_text())
 PETER = GO["signers"]["PeterNeumann"]
 ENOCH = GO["signers"]["EnochRoot"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,10 +16,7 @@ from corridor.ledger.merkle import EMPTY_ROOT, leaf_hash, root_from_leaf_hashes
 from corridor.ledger.proofs import MemoryTree, consistency_proof, inclusion_proof, tree_hash
 from corridor.ledger.verify import verify_consistency, verify_inclusion
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 MERKLE = VECTORS / "transparency-dev-merkle"
 TREE8 = json.loads((MERKLE / "tree-8-leaves.json").read_text())
 LEAVES8 = [leaf_hash(bytes.fromhex(h)) for h in TREE8["leaf_inputs_hex"]]

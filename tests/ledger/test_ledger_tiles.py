@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,10 +38,7 @@ from corridor.ledger.tiles import (
     tiles_for_size,
 )
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 SUNLIGHT = next((VECTORS / "sunlight-tiles").glob("000*"))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,7 @@ from corridor.ledger.verify import (
     verify_subtree_inclusion,
 )
 
-VECTORS = Path(
-    os.environ.get("CORRIDOR_VECTORS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-)
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 TESTDATA = VECTORS / "transparency-dev-merkle" / "testdata"
 FILES = sorted(TESTDATA.rglob("*.json"))
 
