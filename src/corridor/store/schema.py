@@ -1,7 +1,9 @@
 """The database schema (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
-Private and public data live in separate tables: ``private_records`` is the only table that holds
-personal data; everything else may be derived from the public log. Times are stored as the log's
+Private and public data live in separate tables. Personal data and live positions are held only
+in ``private_records``, the registries (``vehicles``, ``permits``, ``operators``,
+``convoy_members``, ``devices``) and ``positions``; everything else may be derived from the
+public log. Times are stored as the log's
 own text form (``2020-12-01T08:15:00Z``), which sorts correctly and reads the same everywhere.
 Migrations in ``store/migrations`` create these tables; ``tests/store/test_migrations.py`` checks
 that the two never drift apart.
@@ -12,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -157,7 +160,12 @@ operators = Table(
     Column("active", Integer, nullable=False, default=1),
 )
 
-#: Alerts raised by the node (an inconsistent checkpoint, a gap in a post's sequence, ...).
+#: Alerts raised by the node (an inconsistent checkpoint, a gap in a post's sequence, ...) and,
+#: at HQ, by the monitor's rules (corridor.monitor). A monitor alert has a stable ``alert_key``
+#: (the same condition updates its row instead of adding one), a severity, the subject it is
+#: about (a vehicle pseudonym, post, crew or convoy id), the time it closed, its evidence (JSON:
+#: the passage event ids and position ids that triggered it) and its figures (JSON); who
+#: acknowledged it and when.
 alerts = Table(
     "alerts",
     metadata,
@@ -167,6 +175,93 @@ alerts = Table(
     Column("source", String(64), nullable=False),
     Column("message", Text, nullable=False),
     Column("acknowledged", Integer, nullable=False, default=0),
+    Column("alert_key", String(128)),
+    Column("severity", String(16)),
+    Column("subject", String(64)),
+    Column("closed_at", String(20)),
+    Column("evidence", Text),
+    Column("figures", Text),
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", String(20)),
+)
+Index("ix_alerts_key", alerts.c.alert_key)
+
+# -- monitoring (HQ only; private: never on a public page, export or log entry) ----------------
+
+#: Trackers (Traccar Client, OsmAnd) and what each one follows: a registered vehicle (by its
+#: normalised plate) or a repair crew (by crew id). A revoked device's positions are refused.
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_id", String(64), nullable=False),
+    Column("registered_at", String(20), nullable=False),
+    Column("revoked_at", String(20)),
+)
+
+#: Positions the intake kept, unknown devices' included (``subject_kind`` NULL). Times are Unix
+#: milliseconds, not text: this is the table with the most rows and the purge's range scan.
+#: Speed in metres per second, bearing in degrees, altitude and accuracy in metres, battery in %.
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", RowKey, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False),
+    Column("subject_kind", String(16)),
+    Column("subject_id", String(64)),
+    Column("fixed_at_ms", BigInteger, nullable=False),
+    Column("received_at_ms", BigInteger, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_mps", Float),
+    Column("bearing", Float),
+    Column("altitude_m", Float),
+    Column("accuracy_m", Float),
+    Column("battery_pct", Float),
+)
+Index("ix_positions_fixed", positions.c.fixed_at_ms)
+Index("ix_positions_device", positions.c.device_id, positions.c.fixed_at_ms)
+
+#: Convoys (escorted returnee buses): members in their order, a planned departure and route.
+convoys = Table(
+    "convoys",
+    metadata,
+    Column("convoy_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("planned_departure", String(20), nullable=False),
+    Column("route_version", Integer),
+    Column("created_at", String(20), nullable=False),
+)
+
+#: A convoy's vehicles, ``position`` 1 at the head; ``plate`` is the normalised plate.
+convoy_members = Table(
+    "convoy_members",
+    metadata,
+    Column("convoy_id", String(64), ForeignKey("convoys.convoy_id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("plate", String(32), nullable=False),
+)
+
+#: Infrastructure repair crews.
+crews = Table(
+    "crews",
+    metadata,
+    Column("crew_id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+#: Where and when a crew may work: a GeoJSON polygon (WGS84 lon/lat) and a time window.
+crew_zones = Table(
+    "crew_zones",
+    metadata,
+    Column("zone_id", Integer, primary_key=True, autoincrement=True),
+    Column("crew_id", String(32), ForeignKey("crews.crew_id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("geometry", Text, nullable=False),
+    Column("active_from", String(20), nullable=False),
+    Column("active_to", String(20), nullable=False),
 )
 
 # -- HQ side of sync ---------------------------------------------------------------------------
