@@ -76,6 +76,8 @@ passages = Table(
     Column("skew_seconds", Integer, nullable=False, default=0),
 )
 Index("ix_passages_day", passages.c.day, passages.c.direction, passages.c.vehicle_class)
+#: A vehicle's passages in time order: dwell and transit times (reports/transit.py).
+Index("ix_passages_vehicle", passages.c.vehicle, passages.c.observed_at)
 
 cargo_lines = Table(
     "cargo_lines",

@@ -1,6 +1,6 @@
 """Monitoring at HQ: trackers and their positions, convoys, crews and their zones, and the
 fields of a monitor alert (stable key, severity, subject, closing time, evidence, figures, who
-acknowledged it and when).
+acknowledged it and when); passages by vehicle and time, for dwell and transit times.
 
 Revision ID: 0005
 Revises: 0004
@@ -37,6 +37,7 @@ def upgrade() -> None:
         for name, type_ in ALERT_COLUMNS:
             batch.add_column(sa.Column(name, type_))
     op.create_index("ix_alerts_key", "alerts", ["alert_key"])
+    op.create_index("ix_passages_vehicle", "passages", ["vehicle", "observed_at"])
     op.create_table(
         "devices",
         sa.Column("device_id", sa.String(64), primary_key=True),
@@ -99,6 +100,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("crew_zones", "crews", "convoy_members", "convoys", "positions", "devices"):
         op.drop_table(table)
+    op.drop_index("ix_passages_vehicle", "passages")
     op.drop_index("ix_alerts_key", "alerts")
     with op.batch_alter_table("alerts") as batch:
         for name, _ in reversed(ALERT_COLUMNS):
