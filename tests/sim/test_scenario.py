@@ -280,7 +280,7 @@ def test_duplicate_keys_and_unknown_sections(tmp_path: Path, shipped_text: str) 
         f"{path}:{first + 1}:3: traffic.people_per_bus: key given twice (first on line {first}); "
         "YAML keeps only the last",
         f"{path}:{line_of(text, 'extras: 1')}:1: extras: unknown section (expected one of: "
-        "corridor, routes, posts, traffic, incidents, returnees_reported)",
+        "corridor, routes, posts, traffic, incidents, convoys, crews, returnees_reported)",
     ]
 
 

@@ -14,18 +14,21 @@ fault. The values handed to the rest of the project are frozen dataclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from importlib.resources import files
 from pathlib import Path
 
 from corridor.errors import ScenarioError
 from corridor.geo.band import CorridorGeometry
-from corridor.model.corridor import Corridor, Place, Post
+from corridor.model.corridor import Corridor, LonLat, Place, Post
+from corridor.model.vocabulary import Direction, VehicleClass
 from corridor.sim.scenario_checks import check_sections, route_corridor
 from corridor.sim.scenario_schema import CorridorIn, IncidentKind, Sections, validate_sections
 from corridor.sim.scenario_yaml import YamlDocument, read_yaml
 
 __all__ = [
+    "ConvoySpec",
+    "CrewSpec",
     "Incident",
     "IncidentKind",
     "Scenario",
@@ -60,6 +63,31 @@ class TrafficParameters:
     denial_rate: float
     inspection_rate: float
     average_speed_kmh: float
+    #: Classes whose vehicles carry a tracker; every tracker reports every ``fix_interval_s``.
+    tracked_classes: tuple[VehicleClass, ...] = ()
+    fix_interval_s: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ConvoySpec:
+    """A daily convoy of returnee buses: ``buses`` leave ``headway_s`` apart from ``departure``
+    (UTC). Its id on a day is ``SIM-<yyyymmdd>-<id>``."""
+
+    id: str
+    departure: time
+    buses: int
+    headway_s: int = 120
+    direction: Direction = Direction.INBOUND
+
+
+@dataclass(frozen=True, slots=True)
+class CrewSpec:
+    """A repair crew working every day in ``zone`` (a lon/lat ring) during ``window`` (UTC)."""
+
+    id: str
+    names: tuple[str, ...]
+    zone: tuple[LonLat, ...]
+    window: tuple[time, time]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +97,8 @@ class Incident:
     ``days`` and ``flow_factor`` shape a disruption (flow drops to that fraction for that many
     days); ``post`` is the checkpoint the incident is seen at or after; ``minutes`` is the delay
     of an overdue vehicle or the length of a long stop; ``offset_m`` is how far from the route a
-    vehicle that leaves the band goes.
+    vehicle that leaves the band goes, or a crew beyond its zone's edge. ``at`` is the time of
+    day (UTC) it starts, where the kind takes one; ``crew`` and ``convoy`` name its subject.
     """
 
     kind: IncidentKind
@@ -79,6 +108,9 @@ class Incident:
     post: str | None = None
     minutes: int | None = None
     offset_m: float | None = None
+    at: time | None = None
+    crew: str | None = None
+    convoy: str | None = None
     note: str = ""
 
 
@@ -91,6 +123,8 @@ class Scenario:
     incidents: tuple[Incident, ...]
     returnees_reported: int | None
     source_path: str
+    convoys: tuple[ConvoySpec, ...] = ()
+    crews: tuple[CrewSpec, ...] = ()
 
 
 def default_scenario_path() -> Path:
@@ -161,4 +195,6 @@ def _build(s: Sections, document: YamlDocument) -> Scenario:
         incidents=tuple(Incident(**dict(i)) for _, i in s.incidents),
         returnees_reported=s.returnees_reported,
         source_path=document.name,
+        convoys=tuple(ConvoySpec(**dict(c)) for _, c in s.convoys),
+        crews=tuple(CrewSpec(c.id, tuple(c.names), tuple(c.zone), c.window) for _, c in s.crews),
     )

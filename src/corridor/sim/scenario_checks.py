@@ -8,54 +8,30 @@ by the structural stage), so a consequence is not reported as if it were a cause
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 from corridor.errors import ValidationError
 from corridor.geo.band import CorridorGeometry
 from corridor.model.corridor import Corridor, Place, PostKind, RouteVersion
-from corridor.sim.scenario_schema import (
-    Fields,
-    IncidentIn,
-    IncidentKind,
-    PlaceIn,
-    PostIn,
-    RouteIn,
-    Sections,
+from corridor.sim.scenario_incidents import (
+    Mandate,
+    check_convoys,
+    check_crews,
+    check_incidents,
+    check_post_ref,
 )
+from corridor.sim.scenario_schema import Fields, PlaceIn, PostIn, RouteIn, Sections
 from corridor.sim.scenario_yaml import Loc, Problem
 
 # Fraction fields must lie in [0, 1]; every other number in traffic must not be negative.
 _FRACTIONS = ("denial_rate", "inspection_rate")
-_NOT_NUMBERS = ("simulated", "start_date", "inbound_entry_post", "outbound_entry_post")
-
-# Which optional incident fields each kind needs; fields only one kind may carry.
-_NEEDS: dict[IncidentKind, tuple[str, ...]] = {
-    IncidentKind.DISRUPTION: ("flow_factor",),
-    IncidentKind.LEAVES_BAND: ("offset_m",),
-    IncidentKind.OVERDUE: ("post", "minutes"),
-    IncidentKind.LONG_STOP: ("minutes",),
-    IncidentKind.UNREGISTERED_VEHICLE: ("post",),
-}
-_ONLY_FOR: dict[str, tuple[IncidentKind, ...]] = {
-    "flow_factor": (IncidentKind.DISRUPTION,),
-    "offset_m": (IncidentKind.LEAVES_BAND,),
-    "minutes": (IncidentKind.OVERDUE, IncidentKind.LONG_STOP),
-}
-_NEEDS_CHECKPOINT = (IncidentKind.OVERDUE, IncidentKind.UNREGISTERED_VEHICLE)
-
-
-class _Mandate:
-    """The mandate dates, when both are valid and in order."""
-
-    def __init__(self, start: date, end: date) -> None:
-        self.start, self.end = start, end
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day < self.end
-
-    def outside(self, day: date) -> str:
-        return f"{day} is outside the mandate ({self.start} to {self.end})"
+_NOT_NUMBERS = (
+    "simulated",
+    "start_date",
+    "inbound_entry_post",
+    "outbound_entry_post",
+    "tracked_classes",
+)
 
 
 def check_sections(s: Sections) -> list[Problem]:
@@ -71,8 +47,9 @@ def check_sections(s: Sections) -> list[Problem]:
     if routes_sound and mandate is not None and isinstance(width, float) and width > 0:
         _check_checkpoints_in_band(width, mandate, [r for _, r in s.routes], s.posts, out)
     _check_traffic(s.traffic, mandate, s.raw_post_ids, posts, out)
-    for index, incident in s.incidents:
-        _check_incident(index, incident, s, mandate, posts, out)
+    check_incidents(s, mandate, posts, out)
+    check_convoys(s, out)
+    check_crews(s, out)
     if s.returnees_reported is not None and s.returnees_reported < 0:
         out.append(Problem(("returnees_reported",), "must not be negative"))
     return out
@@ -91,7 +68,7 @@ def _check_names(names: Sequence[str], loc: Loc, out: list[Problem]) -> None:
         out.append(Problem(loc, "give at least one name, and no empty names"))
 
 
-def _check_corridor(c: Fields, out: list[Problem]) -> _Mandate | None:
+def _check_corridor(c: Fields, out: list[Problem]) -> Mandate | None:
     if "id" in c and not c["id"].strip():
         out.append(Problem(("corridor", "id"), "must not be empty"))
     if "names" in c:
@@ -107,11 +84,11 @@ def _check_corridor(c: Fields, out: list[Problem]) -> _Mandate | None:
     if c["mandate_end"] <= c["mandate_start"]:
         out.append(Problem(("corridor", "mandate_end"), "must come after mandate_start"))
         return None
-    return _Mandate(c["mandate_start"], c["mandate_end"])
+    return Mandate(c["mandate_start"], c["mandate_end"])
 
 
 def _check_routes(
-    routes: list[tuple[int, RouteIn]], mandate: _Mandate | None, out: list[Problem]
+    routes: list[tuple[int, RouteIn]], mandate: Mandate | None, out: list[Problem]
 ) -> bool:
     """Route rules; True when the valid routes are sound enough to build geometry from."""
     if not routes:
@@ -150,7 +127,7 @@ def _check_contiguous(route: RouteIn, following: date, loc: Loc, out: list[Probl
         )
 
 
-def _check_route_dates(route: RouteIn, i: int, mandate: _Mandate, out: list[Problem]) -> None:
+def _check_route_dates(route: RouteIn, i: int, mandate: Mandate, out: list[Problem]) -> None:
     loc: Loc = ("routes", i)
     if i == 0 and route.effective_from != mandate.start:
         message = f"the first route must start with the mandate ({mandate.start})"
@@ -177,7 +154,7 @@ def _check_posts(posts: list[tuple[int, PostIn]], out: list[Problem]) -> None:
 
 def _check_checkpoints_in_band(
     width_m: float,
-    mandate: _Mandate,
+    mandate: Mandate,
     routes: list[RouteIn],
     posts: list[tuple[int, PostIn]],
     out: list[Problem],
@@ -229,27 +206,9 @@ def route_corridor(
     )
 
 
-def _check_post_ref(
-    post_id: str,
-    loc: Loc,
-    known_ids: frozenset[str],
-    posts: dict[str, PostIn],
-    out: list[Problem],
-    *,
-    checkpoint: bool,
-) -> None:
-    if post_id not in known_ids:
-        known = ", ".join(sorted(known_ids)) or "none"
-        out.append(Problem(loc, f"unknown post {post_id!r} (posts: {known})"))
-        return
-    post = posts.get(post_id)
-    if checkpoint and post is not None and post.kind is not PostKind.CHECKPOINT:
-        out.append(Problem(loc, f"post {post_id!r} is an observation post, not a checkpoint"))
-
-
 def _check_traffic(
     t: Fields,
-    mandate: _Mandate | None,
+    mandate: Mandate | None,
     known_ids: frozenset[str],
     posts: dict[str, PostIn],
     out: list[Problem],
@@ -273,50 +232,9 @@ def _check_traffic(
         out.append(Problem(("traffic", "start_date"), mandate.outside(t["start_date"])))
     for key in ("inbound_entry_post", "outbound_entry_post"):
         if key in t:
-            _check_post_ref(t[key], ("traffic", key), known_ids, posts, out, checkpoint=True)
+            check_post_ref(t[key], ("traffic", key), known_ids, posts, out, checkpoint=True)
     inbound, outbound = t.get("inbound_entry_post"), t.get("outbound_entry_post")
     if inbound is not None and inbound == outbound:
         out.append(
             Problem(("traffic", "outbound_entry_post"), "must differ from inbound_entry_post")
         )
-
-
-def _check_incident(
-    i: int,
-    incident: IncidentIn,
-    s: Sections,
-    mandate: _Mandate | None,
-    posts: dict[str, PostIn],
-    out: list[Problem],
-) -> None:
-    loc: Loc = ("incidents", i)
-    given = incident.model_fields_set
-    for name in _NEEDS[incident.kind]:
-        if name not in given:
-            out.append(Problem(loc, f"a {incident.kind} incident needs {name!r}"))
-    for name, kinds in _ONLY_FOR.items():
-        if name in given and incident.kind not in kinds:
-            allowed = " and ".join(str(k) for k in kinds)
-            out.append(Problem((*loc, name), f"only {allowed} incidents take {name!r}"))
-    if incident.day < 0:
-        out.append(Problem((*loc, "day"), "must not be negative (0 is the first day)"))
-    if incident.days < 1:
-        out.append(Problem((*loc, "days"), "must be at least 1"))
-    if not 0.0 <= incident.flow_factor <= 1.0:
-        out.append(Problem((*loc, "flow_factor"), "is a fraction of normal flow: [0, 1]"))
-    if incident.minutes is not None and incident.minutes <= 0:
-        out.append(Problem((*loc, "minutes"), "must be positive"))
-    width: Any = s.corridor.get("width_m")
-    if incident.offset_m is not None and width is not None and incident.offset_m <= width / 2:
-        message = f"must exceed half the width ({width / 2:g} m), or the vehicle stays in"
-        out.append(Problem((*loc, "offset_m"), message))
-    if incident.post is not None:
-        checkpoint = incident.kind in _NEEDS_CHECKPOINT
-        _check_post_ref(
-            incident.post, (*loc, "post"), s.raw_post_ids, posts, out, checkpoint=checkpoint
-        )
-    start = s.traffic.get("start_date")
-    if start is not None and mandate is not None and incident.day >= 0:
-        day = start + timedelta(days=incident.day)
-        if day >= mandate.end:
-            out.append(Problem((*loc, "day"), f"falls on {day}, after the mandate ends"))

@@ -10,8 +10,8 @@ Each top-level section is validated on its own for the same reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, time
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from corridor.model.corridor import PostKind
+from corridor.model.vocabulary import Direction, VehicleClass
 from corridor.sim.scenario_yaml import Loc, Problem
 
 LonLatIn = tuple[float, float]
@@ -32,6 +33,19 @@ class IncidentKind(StrEnum):
     OVERDUE = "overdue"
     LONG_STOP = "long_stop"
     UNREGISTERED_VEHICLE = "unregistered_vehicle"
+    SILENT_POST = "silent_post"
+    CREW_ZONE = "crew_zone"
+    CONVOY = "convoy"
+    UNKNOWN_DEVICE = "unknown_device"
+
+
+#: Classes whose vehicles carry a tracker unless the scenario says otherwise.
+DEFAULT_TRACKED = (
+    VehicleClass.TRUCK,
+    VehicleClass.BUS,
+    VehicleClass.AMBULANCE,
+    VehicleClass.REPAIR,
+)
 
 
 class _In(BaseModel):
@@ -89,6 +103,8 @@ class TrafficIn(_In):
     denial_rate: float
     inspection_rate: float
     average_speed_kmh: float
+    tracked_classes: tuple[VehicleClass, ...] = DEFAULT_TRACKED
+    fix_interval_s: int = 60
 
 
 class IncidentIn(_In):
@@ -99,7 +115,25 @@ class IncidentIn(_In):
     post: str | None = None
     minutes: int | None = None
     offset_m: float | None = None
+    at: time | None = None
+    crew: str | None = None
+    convoy: str | None = None
     note: str = ""
+
+
+class ConvoyIn(_In):
+    id: str
+    departure: time
+    buses: int
+    headway_s: int = 120
+    direction: Direction = Direction.INBOUND
+
+
+class CrewIn(_In):
+    id: str
+    names: list[str]
+    zone: list[LonLatIn]
+    window: tuple[time, time]
 
 
 Fields = dict[str, Any]
@@ -123,15 +157,23 @@ class Sections:
     returnees_reported: int | None
     complete: frozenset[str]  # sections with no structural problem at all
     raw_post_ids: frozenset[str]  # every string id under posts, valid item or not
+    convoys: list[tuple[int, ConvoyIn]] = field(default_factory=list)
+    crews: list[tuple[int, CrewIn]] = field(default_factory=list)
 
     def is_complete(self, *names: str) -> bool:
         return all(name in self.complete for name in names)
 
 
 _REQUIRED = ("corridor", "routes", "posts", "traffic")
-_OPTIONAL = ("incidents", "returnees_reported")
+_OPTIONAL = ("incidents", "convoys", "crews", "returnees_reported")
 _MAPPINGS: dict[str, type[_In]] = {"corridor": CorridorIn, "traffic": TrafficIn}
-_LISTS: dict[str, type[_In]] = {"routes": RouteIn, "posts": PostIn, "incidents": IncidentIn}
+_LISTS: dict[str, type[_In]] = {
+    "routes": RouteIn,
+    "posts": PostIn,
+    "incidents": IncidentIn,
+    "convoys": ConvoyIn,
+    "crews": CrewIn,
+}
 
 
 def validate_sections(data: Any) -> tuple[Sections, list[Problem]]:
@@ -179,6 +221,8 @@ def validate_sections(data: Any) -> tuple[Sections, list[Problem]]:
         returnees_reported=returnees,
         complete=frozenset(complete),
         raw_post_ids=raw_ids,
+        convoys=lists["convoys"],
+        crews=lists["crews"],
     )
     return sections, problems
 

@@ -25,18 +25,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from corridor.geo.band import CorridorGeometry
+from corridor.geo.projection import LocalProjection
 from corridor.model.corridor import Corridor
-from corridor.model.events import CargoLine, People, PrivateRecord, PublicEntry, Submission
+from corridor.model.events import PrivateRecord, PublicEntry, Submission
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.model.signing import SignedPassage, SigningKey
-from corridor.model.vocabulary import (
-    CargoCategory,
-    Direction,
-    PassageKind,
-    ReasonCode,
-    VehicleClass,
+from corridor.model.vocabulary import Direction, PassageKind, ReasonCode, VehicleClass
+from corridor.sim.hours import INSPECTION_TIME
+from corridor.sim.incidents import (
+    entry_point,
+    incident_trips,
+    incident_vehicles,
+    silences,
+    straggling,
 )
-from corridor.sim.scenario import Scenario, TrafficParameters
+from corridor.sim.itinerary import RouteTrack, trip_path
+from corridor.sim.registry import (
+    ConvoyRecord,
+    CrewRecord,
+    DeviceRecord,
+    PostSync,
+    SubjectKind,
+    crew_path,
+    crew_records,
+    device_id,
+    syncs,
+    unknown_device_path,
+)
+from corridor.sim.scenario import IncidentKind, Scenario
+from corridor.sim.tracking import Path, TrackerFix, merged
+from corridor.sim.trips import Trip, Vehicle, convoy_id, plan_day, travel_time
 
 #: Registry sizes per class: enough vehicles for plates to repeat across days, as they do.
 FLEET_SIZES = {
@@ -48,18 +67,6 @@ FLEET_SIZES = {
     VehicleClass.OFFICIAL: 40,
     VehicleClass.HUMANITARIAN: 30,
 }
-GOODS_CATEGORIES = (
-    CargoCategory.MEDICINE,
-    CargoCategory.FUEL,
-    CargoCategory.CONSTRUCTION,
-    CargoCategory.HUMANITARIAN_OTHER,
-    CargoCategory.COMMERCIAL_OTHER,
-)
-DENIAL_REASONS = (ReasonCode.NO_PERMIT, ReasonCode.DOCUMENT_MISMATCH, ReasonCode.PROHIBITED_CARGO)
-#: Traffic runs between these hours (UTC), about 06:00 to 20:00 local time (UTC+4).
-DAY_START_UTC = time(2, 0)
-DAY_LENGTH = timedelta(hours=14)
-INSPECTION_TIME = timedelta(minutes=20)
 
 
 def derive_key(seed: int, label: str) -> SigningKey:
@@ -67,33 +74,27 @@ def derive_key(seed: int, label: str) -> SigningKey:
     return SigningKey(hashlib.sha256(f"corridor-sim/{seed}/{label}".encode()).digest())
 
 
-@dataclass(frozen=True, slots=True)
-class Vehicle:
-    plate: str
-    vehicle_class: VehicleClass
-    registered: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Trip:
-    """One vehicle's journey through the corridor, before it becomes events."""
-
-    departure: datetime
-    direction: Direction
-    vehicle: Vehicle
-    people: People
-    cargo: tuple[CargoLine, ...] = ()
-    outcome: PassageKind = PassageKind.PASSED
-    reason: ReasonCode | None = None
-    inspected: bool = False
-    convoy: str | None = None
-
-
 @dataclass
 class SimulatedDay:
+    """One day: the signed passages, the posts' syncs, the day's convoys and crews, and the
+    tracker paths, which :meth:`fixes` samples lazily (a day is about 10,000 fixes)."""
+
     day: date
     submissions: list[Submission]
     end: datetime
+    syncs: list[PostSync] = field(default_factory=list)
+    convoys: list[ConvoyRecord] = field(default_factory=list)
+    crews: list[CrewRecord] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    projection: LocalProjection | None = None
+    fix_interval_s: int = 60
+    seed: int = 0
+
+    def fixes(self) -> Iterator[TrackerFix]:
+        """The day's tracker fixes in time order, generated as they are read."""
+        if self.projection is None:
+            return iter(())
+        return merged(self.paths, self.projection, self.fix_interval_s, self.seed)
 
 
 @dataclass
@@ -105,35 +106,122 @@ class Simulation:
     post_keys: dict[str, SigningKey] = field(init=False)
     pseudonym_key: bytes = field(init=False)
     fleet: dict[VehicleClass, list[Vehicle]] = field(init=False)
+    devices: list[DeviceRecord] = field(init=False)
 
     def __post_init__(self) -> None:
         corridor = self.scenario.corridor
         self.post_keys = {p.id: derive_key(self.seed, f"post/{p.id}") for p in corridor.posts}
         self.pseudonym_key = hashlib.sha256(f"corridor-sim/{self.seed}/pseudonym".encode()).digest()
-        self.fleet = {
+        self._pool = {
             cls: [Vehicle(f"SIM {cls.value[:2].upper()} {n:04d}", cls) for n in range(size)]
             for cls, size in FLEET_SIZES.items()
         }
+        # The registry: the fleet trips are drawn from, plus the incidents' own trucks.
+        self.fleet = {cls: list(vehicles) for cls, vehicles in self._pool.items()}
+        self.fleet[VehicleClass.TRUCK] += incident_vehicles(self.scenario)
+        tracked = set(self.scenario.traffic.tracked_classes)
+        self._tracked = frozenset(tracked)
+        self.devices = [
+            DeviceRecord(device_id(v.plate), v.plate, SubjectKind.VEHICLE)
+            for cls, vehicles in self.fleet.items()
+            for v in vehicles
+            if cls in tracked or v in incident_vehicles(self.scenario)
+        ] + [DeviceRecord(device_id(c.id), c.id, SubjectKind.CREW) for c in self.scenario.crews]
+        self._tracked_plates = frozenset(d.subject for d in self.devices)
+        self.geometry = CorridorGeometry(corridor)
+        self.track = RouteTrack(self.geometry)
 
     @property
     def corridor(self) -> Corridor:
         return self.scenario.corridor
 
+    @property
+    def recording_posts(self) -> tuple[str, ...]:
+        """The checkpoints that record passages (and sync) in the simulation: the entry posts.
+        These are the monitor's active posts."""
+        traffic = self.scenario.traffic
+        return (traffic.inbound_entry_post, traffic.outbound_entry_post)
+
     def days(self, count: int) -> Iterator[SimulatedDay]:
         rng = random.Random(self.seed)
+        # Incident trips draw their ids and salts from their own stream, so the ordinary traffic
+        # is the same with or without them.
+        side = random.Random(f"{self.seed}/incidents")
         signers = {post: key.signer() for post, key in self.post_keys.items()}
         start = self.scenario.traffic.start_date
         for offset in range(count):
             day = start + timedelta(days=offset)
-            trips = _trips_for_day(rng, self, offset, day)
+            trips = plan_day(rng, self.scenario, self._pool, self._tracked, offset, day)
+            trips = straggling(self.scenario, trips, offset, day)
+            extra = incident_trips(self.scenario, self.track, offset, day)
             events = [e for trip in trips for e in self._events(rng, trip)]
+            events += [e for trip in extra for e in self._events(side, trip)]
             events.sort(key=lambda item: (item[0].observed_at, str(item[0].event_id)))
             submissions = [
                 Submission(SignedPassage.sign(entry, signers[entry.post]).raw, private, salt)
                 for entry, private, salt in events
             ]
             end = datetime.combine(day + timedelta(days=1), time(0), UTC)
-            yield SimulatedDay(day, submissions, end)
+            yield SimulatedDay(
+                day,
+                submissions,
+                end,
+                syncs=syncs(self.recording_posts, day, silences(self.scenario, offset, day)),
+                convoys=self._convoys(trips, day),
+                crews=crew_records(self.scenario, day),
+                paths=self._paths(trips + extra, offset, day),
+                projection=self.geometry.projection,
+                fix_interval_s=self.scenario.traffic.fix_interval_s,
+                seed=self.seed,
+            )
+
+    def _convoys(self, trips: list[Trip], day: date) -> list[ConvoyRecord]:
+        records = []
+        for spec in self.scenario.convoys:
+            cid = convoy_id(day, spec)
+            members = sorted((t for t in trips if t.convoy == cid), key=lambda t: t.departure)
+            if len(members) >= 2:
+                records.append(
+                    ConvoyRecord(
+                        cid,
+                        tuple(t.vehicle.plate for t in members),
+                        datetime.combine(day, spec.departure, UTC),
+                        spec.direction,
+                        self.recording_posts
+                        if spec.direction is Direction.INBOUND
+                        else self.recording_posts[::-1],
+                    )
+                )
+        return records
+
+    def _paths(self, trips: list[Trip], offset: int, day: date) -> list[Path]:
+        paths = []
+        for trip in trips:
+            if trip.outcome is not PassageKind.PASSED:
+                continue  # turned away at the entry: never on the corridor's road
+            if trip.vehicle.plate not in self._tracked_plates:
+                continue
+            entry, exit_ = entry_point(self.scenario, self.track, trip.direction)
+            first = trip.departure
+            passed = first + (INSPECTION_TIME if trip.inspected else timedelta(0))
+            paths.append(
+                trip_path(
+                    self.track,
+                    device_id(trip.vehicle.plate),
+                    entry=entry,
+                    exit_=exit_,
+                    first_seen=first,
+                    passed=passed,
+                    arrived=passed + travel_time(self.scenario) + trip.extra,
+                    detour=trip.detour,
+                )
+            )
+        for crew in self.scenario.crews:
+            paths.append(crew_path(self.scenario, self.track, crew, offset))
+        for incident in self.scenario.incidents:
+            if incident.kind is IncidentKind.UNKNOWN_DEVICE and incident.day == offset:
+                paths.append(unknown_device_path(self.scenario, self.track, incident, day, offset))
+        return paths
 
     def _events(
         self, rng: random.Random, trip: Trip
@@ -159,9 +247,8 @@ class Simulation:
             moment += INSPECTION_TIME
         steps.append((entry_post, moment, trip.outcome, trip.reason))
         if trip.outcome is PassageKind.PASSED:
-            steps.append(
-                (exit_post, moment + _travel_time(self, traffic), PassageKind.ARRIVED, None)
-            )
+            arrived = moment + travel_time(self.scenario) + trip.extra
+            steps.append((exit_post, arrived, PassageKind.ARRIVED, None))
         out = []
         for post, observed, kind, reason in steps:
             salt = rng.randbytes(16)
@@ -182,118 +269,3 @@ class Simulation:
             )
             out.append((entry, private, salt))
         return out
-
-
-def _travel_time(sim: Simulation, traffic: TrafficParameters) -> timedelta:
-    corridor = sim.corridor
-    first = corridor.post(traffic.inbound_entry_post).chainage_m
-    last = corridor.post(traffic.outbound_entry_post).chainage_m
-    hours = abs(last - first) / 1000 / max(traffic.average_speed_kmh, 1.0)
-    return timedelta(seconds=round(hours * 3600))
-
-
-def _count(rng: random.Random, rate: float) -> int:
-    """A whole number of trips with the given mean, varying a little from day to day."""
-    if rate <= 0:
-        return 0
-    return max(0, round(rng.gauss(rate, max(rate, 1.0) ** 0.5)))
-
-
-def _flow_factor(scenario: Scenario, offset: int) -> float:
-    factor = 1.0
-    for incident in scenario.incidents:
-        if incident.kind == "disruption" and incident.day <= offset < incident.day + incident.days:
-            factor *= incident.flow_factor
-    return factor
-
-
-def _trips_for_day(rng: random.Random, sim: Simulation, offset: int, day: date) -> list[Trip]:
-    traffic = sim.scenario.traffic
-    factor = _flow_factor(sim.scenario, offset)
-    start = datetime.combine(day, DAY_START_UTC, UTC)
-
-    def departure() -> datetime:
-        return start + timedelta(seconds=rng.randrange(int(DAY_LENGTH.total_seconds())))
-
-    def vehicle(cls: VehicleClass) -> Vehicle:
-        return rng.choice(sim.fleet[cls])
-
-    trips: list[Trip] = []
-    buses = _count(rng, traffic.returnee_buses_per_day * factor)
-    for n in range(buses):
-        returnees = max(1, round(rng.gauss(traffic.people_per_bus, 4)))
-        trips.append(
-            Trip(
-                departure(),
-                Direction.INBOUND,
-                vehicle(VehicleClass.BUS),
-                People(returnees=returnees, crew=1),
-                convoy=f"SIM-{day:%Y%m%d}-{n // 5 + 1:02d}",
-            )
-        )
-    for direction, rate in (
-        (Direction.INBOUND, traffic.cars_inbound_per_day),
-        (Direction.OUTBOUND, traffic.cars_outbound_per_day),
-    ):
-        for _ in range(_count(rng, rate * factor)):
-            people = max(1, round(rng.gauss(traffic.people_per_car, 1.0)))
-            trips.append(
-                Trip(departure(), direction, vehicle(VehicleClass.CAR), People(residents=people))
-            )
-    for rate, food in ((traffic.food_trucks_per_day, True), (traffic.goods_trucks_per_day, False)):
-        for _ in range(_count(rng, rate * factor)):
-            category = CargoCategory.FOOD if food else rng.choice(GOODS_CATEGORIES)
-            kg = rng.randint(traffic.truck_cargo_kg_min, traffic.truck_cargo_kg_max)
-            trips.append(
-                Trip(
-                    departure(),
-                    Direction.INBOUND,
-                    vehicle(VehicleClass.TRUCK),
-                    People(crew=rng.choice((1, 2))),
-                    cargo=(CargoLine(category, kg),),
-                    inspected=rng.random() < traffic.inspection_rate,
-                )
-            )
-    for cls, rate, crew in (
-        (VehicleClass.AMBULANCE, traffic.ambulances_per_day, 2),
-        (VehicleClass.REPAIR, traffic.repair_crews_per_day, 4),
-        (VehicleClass.OFFICIAL, traffic.official_per_day, 2),
-        (VehicleClass.HUMANITARIAN, traffic.humanitarian_per_day, 2),
-    ):
-        for _ in range(
-            _count(rng, rate * max(factor, 0.5 if cls is VehicleClass.AMBULANCE else 0))
-        ):
-            direction = rng.choice((Direction.INBOUND, Direction.OUTBOUND))
-            other = 1 if cls is VehicleClass.AMBULANCE else 0
-            trips.append(Trip(departure(), direction, vehicle(cls), People(crew=crew, other=other)))
-    trips = [_maybe_denied(rng, traffic, trip) for trip in trips]
-    for incident in sim.scenario.incidents:
-        if incident.kind == "unregistered_vehicle" and incident.day == offset:
-            trips.append(
-                Trip(
-                    departure(),
-                    Direction.INBOUND,
-                    Vehicle(f"SIM UNREG {offset:04d}", VehicleClass.CAR, registered=False),
-                    People(residents=1),
-                    outcome=PassageKind.DENIED,
-                    reason=ReasonCode.UNREGISTERED_VEHICLE,
-                )
-            )
-    return trips
-
-
-def _maybe_denied(rng: random.Random, traffic: TrafficParameters, trip: Trip) -> Trip:
-    if trip.vehicle.vehicle_class is VehicleClass.AMBULANCE or rng.random() >= traffic.denial_rate:
-        return trip
-    outcome = rng.choice((PassageKind.DENIED, PassageKind.TURNED_BACK))
-    return Trip(
-        trip.departure,
-        trip.direction,
-        trip.vehicle,
-        trip.people,
-        trip.cargo,
-        outcome=outcome,
-        reason=rng.choice(DENIAL_REASONS),
-        inspected=trip.inspected,
-        convoy=trip.convoy,
-    )
