@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 
 from corridor.errors import ConflictError, CorridorError, SignatureError, ValidationError
 from corridor.model.corridor import Corridor
-from corridor.model.events import Submission, format_time
+from corridor.model.events import PrivateRecord, Submission, format_time
 from corridor.model.signing import EntryType, SignedPassage
 from corridor.model.validation import DEFAULT_MAX_FUTURE, validate_entry
 from corridor.store import queries
@@ -34,6 +34,8 @@ from corridor.store.engine import Store
 
 Clock = Callable[[], datetime]
 AlsoInTransaction = Callable[[Connection, list["Accepted"]], None]
+#: Told of the passages a batch newly stored, once they are committed (HQ's monitor).
+OnStored = Callable[[Sequence[tuple[SignedPassage, PrivateRecord | None]]], None]
 
 
 def system_clock() -> datetime:
@@ -75,13 +77,16 @@ class Ingestor:
         *,
         clock: Clock = system_clock,
         max_future: timedelta | None = DEFAULT_MAX_FUTURE,
+        on_stored: OnStored | None = None,
     ) -> None:
         """``max_future=None`` accepts events from any time and only records their skew: HQ
-        must never drop what a post with a wrong clock recorded (docs/sync.md)."""
+        must never drop what a post with a wrong clock recorded (docs/sync.md). ``on_stored``
+        hears of each batch's new passages after the commit, never of duplicates."""
         self.store = store
         self.corridor = corridor
         self.clock = clock
         self.max_future = max_future
+        self.on_stored = on_stored
 
     def _check(
         self, position: int, submission: Submission, now: datetime
@@ -158,6 +163,7 @@ class Ingestor:
             new: list[queries.StoredPassage] = []
             results: list[Accepted] = []
             seen: dict[str, tuple[int, bytes]] = {}
+            fresh: list[tuple[SignedPassage, PrivateRecord | None]] = []
             for position, (event_id, when, (passage, private_record), submission) in enumerate(
                 zip(ids, observed, checked, batch, strict=True)
             ):
@@ -187,12 +193,15 @@ class Ingestor:
                     )
                 )
                 results.append(Accepted(event_id, index, False, skew))
+                fresh.append((passage, submission.private))
             queries.append_log_entries(
                 conn, first_index, [(EntryType.PASSAGE.value, item.raw) for item in new]
             )
             queries.insert_passages(conn, first_index, new)
             if also is not None:
                 also(conn, results)
+        if fresh and self.on_stored is not None:
+            self.on_stored(fresh)
         return results
 
     def _check_key(

@@ -1,6 +1,10 @@
-"""HQ's services over one data directory: ingest, publishing, sync and the registries.
+"""HQ's services over one data directory: ingest, publishing, sync, the registries, monitoring
+and the live feed.
 
 The web app and the CLI build one :class:`HqServices` and call it; nothing here knows HTTP.
+Ingest tells the monitor of each batch's new passages once committed, a post's push or registry
+pull counts as its contact (for ``silent_post`` and the coordinator's "last sync"), and the
+monitor's alerts and every contact go to the live feed the coordinator's pages follow.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import base64
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,16 +20,21 @@ from sqlalchemy import select
 from corridor.datadir import DataDir
 from corridor.errors import NotFoundError
 from corridor.hq.ingest import Clock, Ingestor, system_clock
+from corridor.hq.live import SYNC, LiveFeed
+from corridor.hq.monitoring import HqMonitor
 from corridor.hq.publish import LogPublisher
 from corridor.hq.sync import REGISTRY, PostCredentials, SyncService, authenticate
 from corridor.keyfile import read_log_key, read_secret
 from corridor.model.corridor import Corridor
+from corridor.model.events import format_time
 from corridor.store import queries
 from corridor.store.engine import Store
 from corridor.store.schema import operators, permits, vehicles
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 LOG_KEY_FILE = "log.key"
+#: store_meta key of a post's last push or registry pull: ``last_contact:P07``.
+LAST_CONTACT = "last_contact:"
 
 
 @dataclass
@@ -36,13 +46,41 @@ class HqServices:
     publisher: LogPublisher
     pseudonym_key: bytes
     clock: Clock = system_clock
+    monitoring: bool = True
+    live: LiveFeed = field(default_factory=LiveFeed)
+    monitor: HqMonitor | None = field(init=False)
     ingestor: Ingestor = field(init=False)
     sync: SyncService = field(init=False)
 
     def __post_init__(self) -> None:
+        self.monitor = (
+            HqMonitor(
+                self.store,
+                self.corridor,
+                self.pseudonym_key,
+                clock=self.clock,
+                publish=self.live.publish,
+            )
+            if self.monitoring
+            else None
+        )
         # HQ never refuses an event for its time: a post's clock may be wrong (docs/sync.md).
-        self.ingestor = Ingestor(self.store, self.corridor, clock=self.clock, max_future=None)
-        self.sync = SyncService(self.store, self.ingestor, self.clock)
+        self.ingestor = Ingestor(
+            self.store,
+            self.corridor,
+            clock=self.clock,
+            max_future=None,
+            on_stored=self.monitor.on_passages if self.monitor is not None else None,
+        )
+        self.sync = SyncService(self.store, self.ingestor, self.clock, on_contact=self.contact)
+
+    def contact(self, post: str, at: datetime, stored: int) -> None:
+        """A post pushed (``stored`` new events) or pulled its registry at ``at``."""
+        with self.store.write() as conn:
+            queries.set_meta(conn, LAST_CONTACT + post, format_time(at))
+        if self.monitor is not None:
+            self.monitor.on_sync(post, at)
+        self.live.publish(SYNC, {"post": post, "accepted": stored, "at": format_time(at)})
 
     @classmethod
     def for_datadir(cls, datadir: DataDir, store: Store) -> HqServices:
@@ -56,7 +94,9 @@ class HqServices:
     def registry_for(self, credentials: PostCredentials) -> dict[str, Any]:
         """What a post pulls: keys, vehicles, permits, its operators, the pseudonym key and the
         log's verifier key. Only for a post that signs the request with its own key."""
-        authenticate(self.store, credentials, REGISTRY, b"", self.clock())
+        now = self.clock()
+        authenticate(self.store, credentials, REGISTRY, b"", now)
+        self.contact(credentials.post, now, 0)
         with self.store.read() as conn:
             keys = [
                 {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -234,16 +234,29 @@ class _SequenceRecorder:
             )
 
 
+#: Told of a post's accepted push: (post, when, events newly stored).
+OnContact = Callable[[str, datetime, int], None]
+
+
 class SyncService:
     """What HQ's sync endpoints call."""
 
     def __init__(
-        self, store: Store, ingestor: Ingestor, clock: Clock, order: PushOrder | None = None
+        self,
+        store: Store,
+        ingestor: Ingestor,
+        clock: Clock,
+        order: PushOrder | None = None,
+        *,
+        on_contact: OnContact | None = None,
     ) -> None:
+        """``on_contact(post, at, stored)`` hears of each push HQ accepted, with the number of
+        events it newly stored (the monitor's ``silent_post``, the coordinator's last sync)."""
         self.store = store
         self.ingestor = ingestor
         self.clock = clock
         self.order = order or PushOrder()
+        self.on_contact = on_contact
 
     def push(self, credentials: PostCredentials, body: bytes) -> dict[str, Any]:
         now = self.clock()
@@ -256,6 +269,8 @@ class SyncService:
             checked = self.ingestor.check([s for _, s in events], only_post=credentials.post)
             wait_for_earlier()
             results = self.ingestor.store_checked(checked, also=recorder)
+        if self.on_contact is not None:
+            self.on_contact(credentials.post, now, sum(not r.duplicate for r in results))
         return {
             "results": [
                 {
