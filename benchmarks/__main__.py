@@ -14,7 +14,7 @@ from pathlib import Path
 
 from benchmarks.common import Result, machine
 
-MODULES = ["bench_ingest", "bench_demo", "bench_log", "bench_audit", "bench_sync"]
+MODULES = ["bench_ingest", "bench_demo", "bench_log", "bench_audit", "bench_sync", "bench_geofence"]
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
