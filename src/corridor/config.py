@@ -42,6 +42,40 @@ class Settings(BaseSettings):
             "stored; it purges older ones every hour. Unset: keep everything (post nodes)."
         ),
     )
+    monitor: bool = Field(
+        default=True,
+        description=(
+            "Run the monitor's alert rules on what HQ stores (true or false). Off for an HQ "
+            "that only replays old traffic, such as the demo's with --posts (HQ)."
+        ),
+    )
+    monitor_interval: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between two runs of the monitor's time-driven rules (HQ).",
+    )
+    positions_port: int = Field(
+        default=5055,
+        ge=1,
+        le=65535,
+        description=(
+            "Port of HQ's position intake (OsmAnd protocol, as Traccar Client and OsmAnd send "
+            "it); 5055 is Traccar's, so trackers set up for Traccar need only HQ's address (HQ)."
+        ),
+    )
+    position_retention_days: float = Field(
+        default=30.0,
+        ge=1,
+        description=(
+            "Days HQ keeps a tracker's position; older ones are purged every hour while HQ runs "
+            "and refused on arrival (HQ)."
+        ),
+    )
+    position_max_future_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Hours a position may lie ahead of HQ's clock before it is refused (HQ).",
+    )
 
 
 def load_settings() -> Settings:

@@ -12,10 +12,12 @@ from typing import Annotated
 import typer
 
 from corridor.cli.common import HqDirOption, err
+from corridor.cli.users import users_app
 from corridor.config import load_settings
 from corridor.datadir import DataDir
 
 hq_app = typer.Typer(help="Set up an HQ node.", no_args_is_help=True)
+hq_app.add_typer(users_app, name="users")
 
 
 @hq_app.command("init")

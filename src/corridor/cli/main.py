@@ -12,7 +12,20 @@ import sys
 import typer
 from rich.markup import escape
 
-from corridor.cli import audit, convoys, crews, demo, hq, keys, operators, post, scenario, serve
+from corridor.cli import (
+    audit,
+    convoys,
+    crews,
+    demo,
+    devices,
+    hq,
+    keys,
+    operators,
+    positions,
+    post,
+    scenario,
+    serve,
+)
 from corridor.cli.common import err
 from corridor.errors import CorridorError
 
@@ -22,7 +35,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (demo, serve, scenario, audit, hq, keys, convoys, crews, post, operators):
+for group in (
+    demo,
+    serve,
+    scenario,
+    audit,
+    hq,
+    keys,
+    devices,
+    positions,
+    convoys,
+    crews,
+    post,
+    operators,
+):
     group.register(app)
 
 

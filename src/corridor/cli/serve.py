@@ -44,14 +44,59 @@ def serve(
 
 
 def serve_hq(directory: Path, host: str, port: int) -> None:
-    """Serve HQ's web app (dashboard, API, log, sync) for a data directory until stopped."""
+    """Serve HQ's web app (dashboard, API, log, sync) for a data directory until stopped, with
+    the position intake on ``CORRIDOR_POSITIONS_PORT`` (a second server in a thread, its access
+    log off: OsmAnd puts coordinates in the URL) and the hourly purge of expired positions."""
     import uvicorn
 
+    from corridor.config import load_settings
+    from corridor.hq.position_retention import keep_purging
+    from corridor.hq.position_writer import PositionWriter
+    from corridor.hq.positions import PositionIntake
     from corridor.web.app import create_app_for_dir
+    from corridor.web.positions import create_positions_app
 
+    settings = load_settings()
     application = create_app_for_dir(directory)
-    err.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    hq = application.state.context.require_hq()
+    intake = PositionIntake.from_settings(
+        hq.store, hq.pseudonym_key, settings, on_positions=hq.positions_stored
+    )
+    intake_server = uvicorn.Server(
+        uvicorn.Config(
+            create_positions_app(PositionWriter(intake)),
+            host=host,
+            port=settings.positions_port,
+            log_level="warning",
+            access_log=False,
+        )
+    )
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=intake_server.run, name="positions-intake", daemon=True),
+        threading.Thread(
+            target=keep_purging,
+            args=(hq.store, intake.retention, stop),
+            name="positions-purge",
+            daemon=True,
+        ),
+    ]
+    err.print(
+        f"serving http://{host}:{port}/ , positions on http://{host}:{settings.positions_port}/"
+        "  (Ctrl-C to stop)"
+    )
+    for thread in threads:
+        thread.start()
+    try:
+        # Open event streams (the coordinators' live pages) must not hold a stop for minutes.
+        uvicorn.run(
+            application, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+        )
+    finally:
+        intake_server.should_exit = True
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=20)
 
 
 def serve_post(directory: Path, host: str, port: int, post: str | None, hq: str | None) -> None:

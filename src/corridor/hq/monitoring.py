@@ -148,6 +148,7 @@ class HqMonitor:
         self.clock = clock
         self._plans = plans
         self._lock = threading.Lock()
+        self._replayed_to: datetime | None = None
         with store.read() as conn:
             self.registry = read_registry(conn, pseudonym_key)
         crews, convoys = plans()
@@ -212,29 +213,44 @@ class HqMonitor:
             )
             self._save(changes)
 
-    def replay(self, items: Iterable[PassageObservation | PositionFix], *, step: timedelta) -> None:
-        """Feed time-ordered passages and fixes as if they arrived live, ticking every ``step``
-        of their own time: what the demo and a warm start after a restart do."""
-        with self._lock:
-            next_tick: datetime | None = None
-            batch: list[PositionFix] = []
+    def replay(
+        self,
+        passages: Iterable[PassageObservation],
+        fixes: Iterable[PositionFix],
+        syncs: Iterable[tuple[str, datetime]] = (),
+        *,
+        until: datetime,
+        step: timedelta,
+    ) -> None:
+        """Feed passages and fixes (each in time order) as if they arrived live, up to ``until``:
+        what the demo and a warm start after a restart do. Time advances in windows of ``step``:
+        a window's posts' syncs and passages, then its fixes as one batch (projected once), then
+        a tick at its end. No rule reads both passages and positions, so their order within a
+        window does not matter; each rule still sees its own inputs in time order."""
+        with self._guarded("a replay"):
             changes: list[AlertChange] = []
-            for item in items:
-                at = item.observed_at if isinstance(item, PassageObservation) else item.at
-                if next_tick is None:
-                    next_tick = at + step
-                while at >= next_tick:
-                    changes += self.monitor.on_positions(batch)
-                    batch = []
-                    changes += self.monitor.tick(next_tick)
-                    next_tick += step
-                if isinstance(item, PassageObservation):
-                    changes += self.monitor.on_positions(batch)
-                    batch = []
-                    changes += self.monitor.on_passage(item)
-                else:
-                    batch.append(item)
-            changes += self.monitor.on_positions(batch)
+            pending_passages = iter(passages)
+            pending_fixes = iter(fixes)
+            next_passage = next(pending_passages, None)
+            next_fix = next(pending_fixes, None)
+            pending_syncs = iter(syncs)
+            next_sync = next(pending_syncs, None)
+            window_end = self._replayed_to or _first(next_passage, next_fix, until)
+            while window_end < until or next_passage is not None or next_fix is not None:
+                window_end += step
+                while next_sync is not None and next_sync[1] < window_end:
+                    changes += self.monitor.on_sync(*next_sync)
+                    next_sync = next(pending_syncs, None)
+                while next_passage is not None and next_passage.observed_at < window_end:
+                    changes += self.monitor.on_passage(next_passage)
+                    next_passage = next(pending_passages, None)
+                batch: list[PositionFix] = []
+                while next_fix is not None and next_fix.at < window_end:
+                    batch.append(next_fix)
+                    next_fix = next(pending_fixes, None)
+                changes += self.monitor.on_positions(batch)
+                changes += self.monitor.tick(window_end)
+            self._replayed_to = window_end
             self._save(changes)
 
     @contextmanager
@@ -264,6 +280,15 @@ class HqMonitor:
             for row_id, change in written:
                 # The row as the workspace shows it, id included, so a page can acknowledge it.
                 self.publish(ALERT, {**alert_json(rows[row_id]), "change": change})
+
+
+def _first(
+    passage: PassageObservation | None, fix: PositionFix | None, until: datetime
+) -> datetime:
+    """Where a replay starts: at its earliest input (on a whole minute), or at ``until``."""
+    times = [] if passage is None else [passage.observed_at]
+    times += [] if fix is None else [fix.at]
+    return min(times, default=until).replace(second=0, microsecond=0)
 
 
 class MonitorLoop:

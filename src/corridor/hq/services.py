@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,12 @@ from sqlalchemy import select
 from corridor.datadir import DataDir
 from corridor.errors import NotFoundError
 from corridor.hq.ingest import Clock, Ingestor, system_clock
-from corridor.hq.live import SYNC, LiveFeed
+from corridor.hq.live import POSITION, SYNC, LiveFeed
 from corridor.hq.monitoring import HqMonitor
+from corridor.hq.positions import StoredPosition
 from corridor.hq.publish import LogPublisher
-from corridor.hq.sync import REGISTRY, PostCredentials, SyncService, authenticate
+from corridor.hq.sync import LAST_CONTACT, REGISTRY, PostCredentials, SyncService, authenticate
+from corridor.hq.workspace import position_json
 from corridor.keyfile import read_log_key, read_secret
 from corridor.model.corridor import Corridor
 from corridor.model.events import format_time
@@ -33,8 +35,6 @@ from corridor.store.schema import operators, permits, vehicles
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 LOG_KEY_FILE = "log.key"
-#: store_meta key of a post's last push or registry pull: ``last_contact:P07``.
-LAST_CONTACT = "last_contact:"
 
 
 @dataclass
@@ -74,6 +74,14 @@ class HqServices:
         )
         self.sync = SyncService(self.store, self.ingestor, self.clock, on_contact=self.contact)
 
+    def positions_stored(self, stored: list[StoredPosition]) -> None:
+        """Positions the intake has just committed: to the monitor, and to the coordinators'
+        live map (the ``position`` topic, which only coordinators and admins receive)."""
+        if self.monitor is not None:
+            self.monitor.on_positions([p.fix() for p in stored])
+        for position in stored:
+            self.live.publish(POSITION, position_json(asdict(position)))
+
     def contact(self, post: str, at: datetime, stored: int) -> None:
         """A post pushed (``stored`` new events) or pulled its registry at ``at``."""
         with self.store.write() as conn:
@@ -83,13 +91,13 @@ class HqServices:
         self.live.publish(SYNC, {"post": post, "accepted": stored, "at": format_time(at)})
 
     @classmethod
-    def for_datadir(cls, datadir: DataDir, store: Store) -> HqServices:
+    def for_datadir(cls, datadir: DataDir, store: Store, *, monitoring: bool = True) -> HqServices:
         log_key_path = datadir.keys / LOG_KEY_FILE
         if not log_key_path.exists():
             raise NotFoundError(f"{log_key_path} is missing: this data directory has no log key")
         publisher = LogPublisher(store, read_log_key(log_key_path), export_dir=datadir.log)
         pseudonym = read_secret(datadir.keys / PSEUDONYM_KEY_FILE)
-        return cls(store, datadir.scenario().corridor, publisher, pseudonym)
+        return cls(store, datadir.scenario().corridor, publisher, pseudonym, monitoring=monitoring)
 
     def registry_for(self, credentials: PostCredentials) -> dict[str, Any]:
         """What a post pulls: keys, vehicles, permits, its operators, the pseudonym key and the

@@ -234,6 +234,9 @@ class _SequenceRecorder:
             )
 
 
+#: store_meta key of a post's last push or registry pull: ``last_contact:P07``.
+LAST_CONTACT = "last_contact:"
+
 #: Told of a post's accepted push: (post, when, events newly stored).
 OnContact = Callable[[str, datetime, int], None]
 

@@ -4,6 +4,8 @@
   the same table HQ keeps, so HQ's operators of this post arrive with a registry pull.
 * A post node accepts only active operators whose ``post`` is this post. An unknown user costs
   the same hashing time as a wrong password, so timing does not tell which usernames exist.
+* HQ's users are rows with ``post`` NULL and one of :data:`HQ_ROLES`; HQ's workspace checks them
+  with ``authenticate(store, None, ..., roles=HQ_ROLES)`` (corridor.web.coordinator).
 * Sessions live in memory (a post has few operators; a restart logs everyone out): the browser
   holds a random token in an ``HttpOnly``, ``SameSite=Strict`` cookie; the server keeps only its
   SHA-256. A session ends after ``idle`` without a request or ``lifetime`` at most.
@@ -20,7 +22,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -32,6 +34,8 @@ from corridor.store.engine import Store
 from corridor.store.schema import operators
 
 ROLE_OPERATOR = "operator"
+#: The roles of HQ's users (no post), lowest first: each may do what the ones before it may.
+HQ_ROLES = ("viewer", "coordinator", "admin")
 SESSION_COOKIE = "corridor_session"
 CSRF_COOKIE = "corridor_csrf"
 CSRF_FIELD = "csrf"
@@ -56,10 +60,10 @@ class CsrfError(AuthenticationError):
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """A logged-in operator."""
+    """A logged-in operator (``post`` is None for HQ's users)."""
 
     username: str
-    post: str
+    post: str | None
     role: str
 
 
@@ -80,6 +84,8 @@ def add_operator(
         raise ValidationError("password", f"at least {MIN_PASSWORD} characters")
     if role == ROLE_OPERATOR and not post:
         raise ValidationError("post", "an operator is assigned to one post")
+    if not post and role not in HQ_ROLES:
+        raise ValidationError("role", f"an HQ user (no post) is one of {', '.join(HQ_ROLES)}")
     with store.write() as conn:
         exists = conn.execute(select(operators.c.username).where(operators.c.username == name))
         if exists.first() is not None:
@@ -96,9 +102,16 @@ def add_operator(
 
 
 def authenticate(
-    store: Store, post: str, username: str, password: str, *, hasher: PasswordHasher = _hasher
+    store: Store,
+    post: str | None,
+    username: str,
+    password: str,
+    *,
+    hasher: PasswordHasher = _hasher,
+    roles: Collection[str] | None = None,
 ) -> Operator:
-    """The operator if ``username`` is an active operator of ``post`` with this password."""
+    """The operator if ``username`` is an active operator of ``post`` with this password (and,
+    if ``roles`` is given, one of those roles). ``post`` None accepts only HQ's users."""
     with store.read() as conn:
         row = conn.execute(select(operators).where(operators.c.username == username)).first()
     refused = AuthenticationError("wrong username or password, or not an operator of this post")
@@ -109,6 +122,8 @@ def authenticate(
         raise refused from exc
     if row is None or not row.active or row.post != post:
         raise refused
+    if roles is not None and row.role not in roles:
+        raise refused
     if hasher.check_needs_rehash(stored):
         with store.write() as conn:
             conn.execute(
@@ -116,7 +131,7 @@ def authenticate(
                 .where(operators.c.username == username)
                 .values(password_hash=hasher.hash(password))
             )
-    return Operator(str(row.username), str(row.post), str(row.role))
+    return Operator(str(row.username), None if row.post is None else str(row.post), str(row.role))
 
 
 def new_csrf_token() -> str:

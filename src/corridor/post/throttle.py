@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -273,24 +273,25 @@ class LoginThrottle:
 
 def log_in(
     store: Store,
-    post: str,
+    post: str | None,
     username: str,
     password: str,
     address: str,
     throttle: LoginThrottle,
     *,
     hasher: PasswordHasher | None = None,
+    roles: Collection[str] | None = None,
 ) -> Operator:
     """:func:`authenticate` behind ``throttle``: :class:`LoginThrottled` before any hashing
     while a counter of this username or ``address`` is locked, and on the failure that locks
     one; :class:`AuthenticationError` for other failures. A success clears the username's
-    counts."""
+    counts. ``post`` None and ``roles`` are HQ's log-ins (see :func:`authenticate`)."""
     attempt = throttle.begin(username, address)
     try:
         operator = (
-            authenticate(store, post, username, password)
+            authenticate(store, post, username, password, roles=roles)
             if hasher is None
-            else authenticate(store, post, username, password, hasher=hasher)
+            else authenticate(store, post, username, password, hasher=hasher, roles=roles)
         )
     except AuthenticationError as exc:
         refusal = throttle.failed(attempt)

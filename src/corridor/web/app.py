@@ -19,17 +19,18 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from corridor import __version__
 from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
+from corridor.hq.monitoring import MonitorLoop
 from corridor.hq.services import HqServices, PublishLoop
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
-from corridor.web import api, log, pages
+from corridor.web import api, coordinator, log, pages
 from corridor.web.context import WebContext
 from corridor.web.security import SecurityHeaders
 
@@ -41,8 +42,10 @@ def _error(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse({"error": kind, "message": message}, status_code=status)
 
 
-async def _corridor_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _corridor_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CorridorError)
+    if coordinator.is_page(request):  # the workspace's pages answer a page, its API JSON
+        return coordinator.error_response(request, exc)
     return _error(exc.status_code, type(exc).__name__, str(exc))
 
 
@@ -54,15 +57,24 @@ async def _request_error(_request: Request, exc: Exception) -> JSONResponse:
     return _error(422, "ValidationError", "; ".join(problems))
 
 
-def _lifespan(hq: HqServices | None, publish_interval: float) -> Lifespan:
+def _lifespan(hq: HqServices | None, publish_interval: float, monitor_interval: float) -> Lifespan:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = PublishLoop(hq.publisher, publish_interval) if hq is not None else None
-        if loop is not None:
-            loop.start()
+        ticks = (
+            MonitorLoop(hq.monitor, monitor_interval)
+            if hq is not None and hq.monitor is not None
+            else None
+        )
+        for background in (loop, ticks):
+            if background is not None:
+                background.start()
         try:
             yield
         finally:
+            app.state.workspace.feed.close()  # end the open event streams
+            if ticks is not None:
+                ticks.stop()
             if loop is not None:
                 loop.stop()
 
@@ -77,13 +89,18 @@ def create_app(
     log_dir: Path | None = None,
     hq: HqServices | None = None,
     publish_interval: float = 1.0,
+    monitor_interval: float = 10.0,
+    workspace: coordinator.Workspace | None = None,
 ) -> FastAPI:
     """The web app over ``store`` for ``scenario``'s corridor.
 
     ``simulated`` puts the SIMULATED label on the page and a ``simulated`` flag in every figure.
     The public log is served from the store under ``/log/`` (:mod:`corridor.web.log`);
     ``log_dir`` is where its static copy lives, if any. With ``hq`` the node accepts pushes
-    from posts and publishes a checkpoint every ``publish_interval`` seconds while the log grows.
+    from posts and publishes a checkpoint every ``publish_interval`` seconds while the log grows,
+    and, if its monitor runs, ticks the monitor every ``monitor_interval`` seconds.
+    ``workspace`` is the coordinator's workspace under ``/hq/`` (if not given, a fresh one
+    following ``hq``'s live feed).
     """
     corridor = scenario.corridor
     app = FastAPI(
@@ -96,7 +113,7 @@ def create_app(
         openapi_url=f"{api.PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan(hq, publish_interval),
+        lifespan=_lifespan(hq, publish_interval, monitor_interval),
     )
     app.state.context = WebContext(store, scenario, simulated, log_dir, hq)
     app.add_exception_handler(CorridorError, _corridor_error)
@@ -105,6 +122,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(log.router)
     app.include_router(pages.router)
+    coordinator.mount(app, workspace or coordinator.workspace_for(hq))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
@@ -122,7 +140,7 @@ def create_app_for_dir(directory: Path) -> FastAPI:
     scenario = datadir.scenario()
     store = datadir.open_store(settings.database_url)
     interval = settings.publish_interval
-    hq = HqServices.for_datadir(datadir, store)
+    hq = HqServices.for_datadir(datadir, store, monitoring=settings.monitor)
     return create_app(
         store,
         scenario,
@@ -130,4 +148,5 @@ def create_app_for_dir(directory: Path) -> FastAPI:
         log_dir=datadir.log,
         hq=hq,
         publish_interval=interval,
+        monitor_interval=settings.monitor_interval,
     )

@@ -75,9 +75,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "convoy_members",
-        sa.Column(
-            "convoy_id", sa.String(64), sa.ForeignKey("convoys.convoy_id"), primary_key=True
-        ),
+        sa.Column("convoy_id", sa.String(64), sa.ForeignKey("convoys.convoy_id"), primary_key=True),
         sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("plate", sa.String(32), nullable=False),
     )
