@@ -35,7 +35,7 @@ from corridor.model.vocabulary import (
     ReasonCode,
     VehicleClass,
 )
-from corridor.reports.bulletin import bulletin_body, daily_figures
+from corridor.reports.bulletin import bulletin_body, bulletin_figures
 
 ORIGIN = "audit.test/log"
 CORRIDOR = "test"
@@ -110,7 +110,7 @@ def bulletin(hq: SigningKey, day: date, entries: Sequence[bytes], tree_size: int
             passages.append(SignedPassage.from_bytes(raw).entry)
         except Exception:  # noqa: BLE001 - not a passage
             continue
-    body = bulletin_body(CORRIDOR, day, tree_size, daily_figures(passages, day), simulated=True)
+    body = bulletin_body(CORRIDOR, day, tree_size, bulletin_figures(passages, day), simulated=True)
     return sign_body(EntryType.BULLETIN, body, hq)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from corridor.audit.figures import RunningFigures, figure_differences
 from corridor.model.signing import SignedPassage
-from corridor.reports.bulletin import daily_figures
+from corridor.reports.bulletin import bulletin_figures
 from tests.audit.conftest import LogFactory, run_audit
 from tests.audit.logbuilder import DAY1, Keys, bulletin, passage
 
@@ -34,9 +34,9 @@ def test_running_figures_window() -> None:
     running = RunningFigures(window=4)
     for n, entry in enumerate(entries):
         running.add(n, entry)
-    assert running.as_of(DAY1, 10, 10) == daily_figures(entries, DAY1)
-    assert running.as_of(DAY1, 7, 10) == daily_figures(entries[:7], DAY1)
-    assert running.as_of(DAY1, 6, 10) == daily_figures(entries[:6], DAY1)
+    assert running.as_of(DAY1, 10, 10) == bulletin_figures(entries, DAY1)
+    assert running.as_of(DAY1, 7, 10) == bulletin_figures(entries[:7], DAY1)
+    assert running.as_of(DAY1, 6, 10) == bulletin_figures(entries[:6], DAY1)
     assert running.as_of(DAY1, 5, 10) is None  # passage 5 has left the window
 
 

@@ -27,7 +27,7 @@ from corridor.ledger import (
 from corridor.model.corridor import Corridor
 from corridor.model.events import Submission
 from corridor.model.signing import Envelope, SignedPassage, SigningKey
-from corridor.reports.bulletin import daily_figures
+from corridor.reports.bulletin import bulletin_figures
 from corridor.store import queries
 from corridor.store.engine import Store
 from tests.conftest import PRIVATE, SALT, EntryFactory
@@ -217,7 +217,7 @@ def test_a_bulletin_counts_exactly_the_entries_before_it(
         for raw in entries[:index]
         if Envelope.from_bytes(raw).type.value == "passage"
     ]
-    assert bulletin.body["figures"] == daily_figures(passages, date(2020, 12, 1))
+    assert bulletin.body["figures"] == bulletin_figures(passages, date(2020, 12, 1))
     assert bulletin.body["figures"]["cargo_kg"]["food"] == 12 * 12_000
 
 

@@ -2,11 +2,13 @@
 
 The audit keeps, per day, the running figures of every passage seen so far
 (:func:`corridor.reports.bulletin.add_entry`, the same counting rule as
-:func:`~corridor.reports.bulletin.daily_figures`). A bulletin at index ``i`` states figures as of
-``tree_size <= i``. HQ writes each bulletin with ``tree_size == i``: then the running figures
-of its day are exactly the recomputation. For ``tree_size < i`` the figures are additive, so the
-audit subtracts the passages of ``[tree_size, i)`` from the running figures; it keeps the last
-:data:`WINDOW` passages for that. A bulletin whose ``tree_size`` lies further back is reported as
+:func:`~corridor.reports.bulletin.daily_figures`), and the hourly flow of the whole log, from
+which a bulletin's disruptions are replayed (:mod:`corridor.reports.disruptions`). A bulletin
+at index ``i`` states figures as of ``tree_size <= i``. HQ writes each bulletin with
+``tree_size == i``: then the running figures of its day are exactly the recomputation. For
+``tree_size < i`` the figures (and the hourly flow) are additive, so the audit subtracts the
+passages of ``[tree_size, i)`` from the running figures; it keeps the last :data:`WINDOW`
+passages for that. A bulletin whose ``tree_size`` lies further back is reported as
 not recomputable (a finding), rather than re-reading the log.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from corridor.model.events import PublicEntry
 from corridor.reports.bulletin import add_entry, empty_figures
+from corridor.reports.disruptions import FlowCounts, day_disruptions
 
 __all__ = ["WINDOW", "RunningFigures", "figure_differences"]
 
@@ -43,6 +46,7 @@ class RunningFigures:
 
     def __init__(self, window: int = WINDOW) -> None:
         self.days: dict[date, dict[str, Any]] = {}
+        self.flow = FlowCounts()
         self.recent: deque[tuple[int, PublicEntry]] = deque(maxlen=window)
 
     def add(self, index: int, entry: PublicEntry) -> None:
@@ -52,6 +56,7 @@ class RunningFigures:
         if figures is None:
             figures = self.days[day] = empty_figures()
         add_entry(figures, entry)
+        self.flow.add(entry)
         self.recent.append((index, entry))
 
     def as_of(self, day: date, tree_size: int, index: int) -> dict[str, Any] | None:
@@ -59,15 +64,20 @@ class RunningFigures:
         ``index`` (every passage below ``index`` counted); ``None`` if out of the window."""
         figures = _copy(self.days.get(day) or empty_figures())
         if tree_size == index:
+            figures["disruptions"] = day_disruptions(self.flow, day)
             return figures
         oldest = self.recent[0][0] if self.recent else index
         if len(self.recent) == self.recent.maxlen and oldest > tree_size:
             return None
         later = empty_figures()
+        flow = self.flow.copy()
         for at, entry in self.recent:
-            if at >= tree_size and entry.observed_at.date() == day:
-                add_entry(later, entry)
+            if at >= tree_size:
+                flow.add(entry, -1)
+                if entry.observed_at.date() == day:
+                    add_entry(later, entry)
         _subtract(figures, later)
+        figures["disruptions"] = day_disruptions(flow, day)
         return figures
 
 

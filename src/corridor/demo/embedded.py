@@ -1,5 +1,6 @@
 """`corridor demo`: a fresh data directory, the scenario's keys registered, N simulated days
-ingested through the one ingest path, and the summary of what the store now holds."""
+ingested through the one ingest path and watched by HQ's monitor, and the summary of what the
+store now holds, with the alerts found next to the incidents the scenario injected."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.datadir import DataDir, log_origin
+from corridor.demo.monitoring import DemoMonitor, alerts_by_kind, register_tracking
 from corridor.hq.bulletins import write_bulletin
 from corridor.hq.ingest import Ingestor
 from corridor.hq.provision import HqKeys, init_hq
@@ -22,6 +24,7 @@ from corridor.ledger.checkpoint import Checkpoint
 from corridor.ledger.keys import Ed25519Signer
 from corridor.ledger.note import Note
 from corridor.reports.summary import summary
+from corridor.sim.ground_truth import expected_by_kind
 from corridor.sim.scenario import Scenario, load_scenario
 from corridor.sim.traffic import Simulation, derive_key
 from corridor.store.engine import Store
@@ -76,6 +79,7 @@ def prepare_hq(
     try:
         fleet, permit_list = _registries(simulation, corridor.mandate_start, corridor.mandate_end)
         register_vehicles(store, fleet, permit_list)
+        register_tracking(store, scenario, simulation)
         since = datetime.combine(corridor.mandate_start, time(0), UTC)
         for post_id, key in simulation.post_keys.items():
             write_key(datadir.keys / "posts" / f"{post_id}.key", key)
@@ -93,10 +97,12 @@ def describe(
     days: int,
     seed: int,
     figures: dict[str, Any],
+    alerts: dict[str, int],
     checkpoint_text: str,
     vkey: str,
 ) -> dict[str, Any]:
-    """The demo's summary: the scenario, the figures, and how to check them against the log."""
+    """The demo's summary: the scenario, the figures, the alerts the monitor raised next to those
+    the scenario's injected incidents call for, and how to check the figures against the log."""
     checkpoint = Checkpoint.from_text(Note.from_text(checkpoint_text).text)
     return {
         "simulated": scenario.traffic.simulated,
@@ -106,6 +112,8 @@ def describe(
         "seed": seed,
         "data_dir": str(datadir.path),
         **figures,
+        "alerts_by_kind": alerts,
+        "alerts_expected_by_kind": expected_by_kind(scenario, days),
         "log_vkey": vkey,
         "log_size": checkpoint.size,
         "log_root": base64.b64encode(checkpoint.root_hash).decode("ascii"),
@@ -129,10 +137,12 @@ def run_demo(
     datadir, store, keys = prepare_hq(directory, scenario_file, scenario, simulation, seed)
     try:
         publisher = LogPublisher(store, keys.log, export_dir=datadir.log)
+        monitor = DemoMonitor(store, scenario, simulation)
         for done, day in enumerate(simulation.days(days), start=1):
             ingestor = Ingestor(store, corridor, clock=_fixed_clock(day.end))
             for start in range(0, len(day.submissions), BATCH_SIZE):
                 ingestor.ingest(day.submissions[start : start + BATCH_SIZE])
+            monitor.feed(day)
             write_bulletin(
                 store, corridor.id, keys.hq, day.day, simulated=scenario.traffic.simulated
             )
@@ -142,6 +152,7 @@ def run_demo(
         _, checkpoint_text = publisher.publish()
         with store.read() as conn:
             figures = summary(conn)
+        alerts = alerts_by_kind(store)
     finally:
         store.dispose()
     described = describe(
@@ -150,6 +161,7 @@ def run_demo(
         days=days,
         seed=seed,
         figures=figures,
+        alerts=alerts,
         checkpoint_text=checkpoint_text,
         vkey=publisher.vkey,
     )

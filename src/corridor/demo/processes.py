@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from rich.text import Text
 
 from corridor.datadir import DataDir
 from corridor.demo.embedded import describe, prepare_hq
+from corridor.demo.monitoring import DemoMonitor, alerts_by_kind
 from corridor.errors import CorridorError, LogUnavailableError
 from corridor.hq.bulletins import write_bulletin
 from corridor.hq.provision import HqKeys
@@ -52,7 +52,7 @@ from corridor.post.setup import init_post
 from corridor.reports.summary import summary
 from corridor.sim.network import FlakyProxy
 from corridor.sim.scenario import Scenario, load_scenario
-from corridor.sim.traffic import Simulation
+from corridor.sim.traffic import SimulatedDay, Simulation
 
 POSTS_DIR = "posts"
 HQ_LOG = "hq.log"
@@ -184,6 +184,7 @@ def _child_env() -> dict[str, str]:
     env.pop("CORRIDOR_DATABASE_URL", None)
     env["CORRIDOR_SYNC_INTERVAL"] = SYNC_INTERVAL
     env["CORRIDOR_PUBLISH_INTERVAL"] = PUBLISH_INTERVAL
+    env["CORRIDOR_MONITOR"] = "false"  # replayed in simulated time afterwards (_finish_log)
     return env
 
 
@@ -219,21 +220,33 @@ def _wait_acknowledged(runs: list[PostRun], hq: NodeProcess, timeout: float) -> 
 
 
 def _finish_log(
-    datadir: DataDir, keys: HqKeys, scenario: Scenario, days: list[date]
-) -> tuple[dict[str, Any], int, str, str]:
-    """With HQ stopped: the daily bulletins, a last checkpoint, and the summary figures."""
+    datadir: DataDir,
+    keys: HqKeys,
+    scenario: Scenario,
+    simulation: Simulation,
+    days: list[SimulatedDay],
+) -> tuple[dict[str, Any], dict[str, int], str, str]:
+    """With HQ stopped: the monitor over the simulated days in their own time (HQ's live
+    monitor would have judged 2020's traffic by today's clock, so the demo's HQ runs without
+    it), the daily bulletins, a last checkpoint, the summary figures and the alerts."""
     corridor = scenario.corridor
     store = datadir.open_store()
     try:
+        monitor = DemoMonitor(store, scenario, simulation)
+        for day in days:
+            monitor.feed(day)
         publisher = LogPublisher(store, keys.log, export_dir=datadir.log)
         for day in days:
-            write_bulletin(store, corridor.id, keys.hq, day, simulated=scenario.traffic.simulated)
-        size, checkpoint_text = publisher.publish()
+            write_bulletin(
+                store, corridor.id, keys.hq, day.day, simulated=scenario.traffic.simulated
+            )
+        _, checkpoint_text = publisher.publish()
         with store.read() as conn:
             figures = summary(conn)
+        alerts = alerts_by_kind(store)
     finally:
         store.dispose()
-    return figures, size, checkpoint_text, publisher.vkey
+    return figures, alerts, checkpoint_text, publisher.vkey
 
 
 def run_demo_posts(
@@ -261,7 +274,7 @@ def run_demo_posts(
     runs: list[PostRun] = []
     schedule: FaultSchedule | None = None
     faults: threading.Thread | None = None
-    simulated_days: list[date] = []
+    simulated_days: list[SimulatedDay] = []
     try:
         hq.wait_http(f"http://127.0.0.1:{hq_port}/log/checkpoint")
         for n, post in enumerate(sorted({traffic.inbound_entry_post, traffic.outbound_entry_post})):
@@ -271,7 +284,7 @@ def run_demo_posts(
         faults.start()
         nodes = {run.post: run.node for run in runs}
         for done, day in enumerate(simulation.days(days), start=1):
-            simulated_days.append(day.day)
+            simulated_days.append(day)
             for post, events in _by_post(day.submissions).items():
                 if post not in nodes:
                     raise CorridorError(f"the simulator made events at {post}, which has no node")
@@ -292,13 +305,16 @@ def run_demo_posts(
             run.node.close()
             run.proxy.stop()
         hq.stop()
-    figures, _, checkpoint_text, vkey = _finish_log(datadir, keys, scenario, simulated_days)
+    figures, alerts, checkpoint_text, vkey = _finish_log(
+        datadir, keys, scenario, simulation, simulated_days
+    )
     described = describe(
         scenario,
         datadir,
         days=days,
         seed=seed,
         figures=figures,
+        alerts=alerts,
         checkpoint_text=checkpoint_text,
         vkey=vkey,
     )

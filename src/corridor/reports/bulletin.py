@@ -2,7 +2,9 @@
 
 One pure function, :func:`daily_figures`, computes a day's figures from public entries; HQ uses it
 to write the bulletin and ``corridor audit`` uses it to recompute every bulletin from the entries
-before it, so a published figure that the log does not support is found.
+before it, so a published figure that the log does not support is found. The ``disruptions`` a
+bulletin states come from the whole log's flow below its tree size
+(:mod:`corridor.reports.disruptions`); :func:`bulletin_figures` gives both at once.
 
 A bulletin entry (type ``bulletin``, signed by the HQ key registered in the log) has the body::
 
@@ -28,6 +30,7 @@ from corridor.model.vocabulary import (
     ReasonCode,
     VehicleClass,
 )
+from corridor.reports.disruptions import FlowCounts, day_disruptions
 
 
 def empty_figures() -> dict[str, Any]:
@@ -62,6 +65,19 @@ def daily_figures(entries: Iterable[PublicEntry], day: date) -> dict[str, Any]:
     for entry in entries:
         if entry.observed_at.date() == day:
             add_entry(figures, entry)
+    return figures
+
+
+def bulletin_figures(entries: Iterable[PublicEntry], day: date) -> dict[str, Any]:
+    """Everything a bulletin of ``day`` states, over ``entries`` (all those below its tree
+    size): the day's figures and the disruptions open that day, replayed over the whole flow."""
+    flow = FlowCounts()
+    figures = empty_figures()
+    for entry in entries:
+        flow.add(entry)
+        if entry.observed_at.date() == day:
+            add_entry(figures, entry)
+    figures["disruptions"] = day_disruptions(flow, day)
     return figures
 
 

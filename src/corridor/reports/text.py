@@ -17,7 +17,8 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def render_summary(summary: dict[str, Any]) -> RenderableType:
-    """Tables of passages, people, returnees, cargo and denials, under a SIMULATED banner."""
+    """Tables of passages, people, returnees, cargo, denials and the monitor's alerts (next to
+    the incidents the scenario injected), under a SIMULATED banner."""
     header = Text(
         f"{summary['corridor_name']}: {summary['days']} days from {summary['first_day']} "
         f"(SIMULATED data, seed {summary['seed']}), {summary['events']:,} events",
@@ -37,6 +38,14 @@ def render_summary(summary: dict[str, Any]) -> RenderableType:
     for reason, count in summary["denials_by_reason"].items():
         denials.add_row(reason, f"{count:,}")
     parts: list[RenderableType] = [header, passages, people, cargo, denials]
+    if "alerts_by_kind" in summary:
+        found, expected = summary["alerts_by_kind"], summary["alerts_expected_by_kind"]
+        alerts = _table(
+            "Alerts found by HQ's monitor (SIMULATED incidents)", "kind", "found", "injected"
+        )
+        for kind in sorted(found.keys() | expected.keys()):
+            alerts.add_row(kind, f"{found.get(kind, 0):,}", f"{expected.get(kind, 0):,}")
+        parts.append(alerts)
     for key, label in (("log_vkey", "log key"), ("audit_command", "check it yourself")):
         if key in summary:
             parts.append(Text(f"{label}: {summary[key]}"))
