@@ -35,7 +35,7 @@ from corridor.monitor.alerts import (
     minutes,
 )
 from corridor.monitor.config import LeftBandConfig
-from corridor.monitor.observations import PositionFix
+from corridor.monitor.observations import PositionFix, PositionRule
 from corridor.monitor.state import Decision, Recency
 
 #: A fix this close (metres of chainage) to an end of the route counts as beyond that end.
@@ -119,7 +119,7 @@ def outside_band(
     return out
 
 
-class LeftBandRule:
+class LeftBandRule(PositionRule):
     """Opens ``left_band`` per vehicle with hysteresis; closes when it is well back inside."""
 
     kinds = (AlertKind.LEFT_BAND,)
@@ -131,13 +131,6 @@ class LeftBandRule:
         self._hysteresis = self.config.hysteresis()
         self._runs: dict[str, list[str]] = {}  # ids of the current run of outside fixes
         self._seen: Recency[str] = Recency()
-
-    def on_position(self, fix: PositionFix) -> list[AlertChange]:
-        return self.on_positions([fix])
-
-    def on_positions(self, fixes: Sequence[PositionFix]) -> list[AlertChange]:
-        xs, ys = self.geometry.projection.to_metres([f.lon for f in fixes], [f.lat for f in fixes])
-        return self.observe_many(fixes, xs, ys)
 
     def observe_many(
         self, fixes: Sequence[PositionFix], xs: FloatArray, ys: FloatArray

@@ -36,7 +36,7 @@ from corridor.monitor.alerts import (
     require_utc,
 )
 from corridor.monitor.config import CrewConfig
-from corridor.monitor.observations import PositionFix
+from corridor.monitor.observations import PositionFix, PositionRule
 from corridor.monitor.state import Decision, Recency
 
 
@@ -82,7 +82,7 @@ class _Zone:
         return outside if outside > 0 else -float(shapely.distance(self.polygon_m.exterior, point))
 
 
-class CrewZoneRule:
+class CrewZoneRule(PositionRule):
     """Crews against their assignments, and vehicles against the zones in use."""
 
     kinds = (AlertKind.CREW_ZONE, AlertKind.CREW_ZONE_ENTRY)
@@ -112,13 +112,6 @@ class CrewZoneRule:
             shapely.prepare(polygon)
             zones.setdefault(a.crew_id, []).append(_Zone(a, polygon, polygon.bounds))
         self._zones = zones
-
-    def on_position(self, fix: PositionFix) -> list[AlertChange]:
-        return self.on_positions([fix])
-
-    def on_positions(self, fixes: Sequence[PositionFix]) -> list[AlertChange]:
-        xs, ys = self.geometry.projection.to_metres([f.lon for f in fixes], [f.lat for f in fixes])
-        return self.observe_many(fixes, xs, ys)
 
     def observe_many(
         self, fixes: Sequence[PositionFix], xs: FloatArray, ys: FloatArray

@@ -8,13 +8,16 @@ UTC so rules can compare them across posts and devices.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from corridor.errors import ValidationError
+from corridor.geo.band import CorridorGeometry, FloatArray
 from corridor.model.events import PublicEntry
 from corridor.model.vocabulary import Direction, PassageKind, ReasonCode, VehicleClass
-from corridor.monitor.alerts import SubjectKind, require_utc
+from corridor.monitor.alerts import AlertChange, SubjectKind, require_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +96,23 @@ class PositionFix:
     @property
     def subject(self) -> str:
         return self.subject_id if self.subject_id is not None else self.device_id
+
+
+class PositionRule(ABC):
+    """A rule fed with position fixes: one, a batch, or a batch already projected to local
+    metres (the engine projects a batch once for every position rule)."""
+
+    geometry: CorridorGeometry
+
+    def on_position(self, fix: PositionFix) -> list[AlertChange]:
+        return self.on_positions([fix])
+
+    def on_positions(self, fixes: Sequence[PositionFix]) -> list[AlertChange]:
+        xs, ys = self.geometry.projection.to_metres([f.lon for f in fixes], [f.lat for f in fixes])
+        return self.observe_many(fixes, xs, ys)
+
+    @abstractmethod
+    def observe_many(
+        self, fixes: Sequence[PositionFix], xs: FloatArray, ys: FloatArray
+    ) -> list[AlertChange]:
+        """Feed fixes already projected to local metres, in time order."""

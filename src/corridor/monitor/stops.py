@@ -32,7 +32,7 @@ from corridor.monitor.alerts import (
     minutes,
 )
 from corridor.monitor.config import StopConfig
-from corridor.monitor.observations import PositionFix
+from corridor.monitor.observations import PositionFix, PositionRule
 from corridor.monitor.state import Recency
 
 
@@ -48,7 +48,7 @@ class _Anchor:
     exempt: bool | None = None  # near a post or an end; computed once, when first needed
 
 
-class LongStopRule:
+class LongStopRule(PositionRule):
     """One anchor per tracked vehicle; opens when it has stood still too long off a post."""
 
     kinds = (AlertKind.LONG_STOP,)
@@ -68,13 +68,6 @@ class LongStopRule:
         )
         self._anchors: dict[str, _Anchor] = {}
         self._seen: Recency[str] = Recency()
-
-    def on_position(self, fix: PositionFix) -> list[AlertChange]:
-        return self.on_positions([fix])
-
-    def on_positions(self, fixes: Sequence[PositionFix]) -> list[AlertChange]:
-        xs, ys = self.geometry.projection.to_metres([f.lon for f in fixes], [f.lat for f in fixes])
-        return self.observe_many(fixes, xs, ys)
 
     def observe_many(
         self, fixes: Sequence[PositionFix], xs: FloatArray, ys: FloatArray
