@@ -152,6 +152,7 @@ class HqMonitor:
         with store.read() as conn:
             self.registry = read_registry(conn, pseudonym_key)
         crews, convoys = plans()
+        self._convoys = {plan.convoy_id for plan in convoys}
         self.monitor = Monitor(
             corridor,
             config=config,
@@ -211,6 +212,18 @@ class HqMonitor:
             changes = self.monitor.update_registry(
                 at or self.clock(), vehicles=registry.pseudonyms, devices=registry.devices
             )
+            self._save(changes)
+
+    def refresh_plans(self) -> None:
+        """Read the crews' zones and the convoys again (added from the workspace or the CLI)."""
+        crews, convoys = self._plans()
+        with self._guarded("new plans"):
+            self.monitor.set_crew_assignments(crews)
+            changes: list[AlertChange] = []
+            for plan in convoys:
+                if plan.convoy_id not in self._convoys:
+                    self._convoys.add(plan.convoy_id)
+                    changes += self.monitor.add_convoy(plan)
             self._save(changes)
 
     def replay(
@@ -309,5 +322,9 @@ class MonitorLoop:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.monitor.refresh_registry()
+            try:
+                self.monitor.refresh_registry()
+                self.monitor.refresh_plans()
+            except Exception:  # the store is away for a moment: tick anyway, read again later
+                log.exception("the monitor could not read the registries")
             self.monitor.tick()

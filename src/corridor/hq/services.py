@@ -13,6 +13,7 @@ import base64
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from corridor.datadir import DataDir
 from corridor.errors import NotFoundError
 from corridor.hq.ingest import Clock, Ingestor, system_clock
 from corridor.hq.live import POSITION, SYNC, LiveFeed
+from corridor.hq.monitor_start import registry_plans
 from corridor.hq.monitoring import HqMonitor
 from corridor.hq.positions import StoredPosition
 from corridor.hq.publish import LogPublisher
@@ -53,17 +55,19 @@ class HqServices:
     sync: SyncService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.monitor = (
-            HqMonitor(
+        self.monitor = None
+        if self.monitoring:
+            active = frozenset(post.id for post in self.corridor.checkpoints)
+            self.monitor = HqMonitor(
                 self.store,
                 self.corridor,
                 self.pseudonym_key,
                 clock=self.clock,
                 publish=self.live.publish,
+                plans=partial(
+                    registry_plans, self.store, self.corridor, self.pseudonym_key, active
+                ),
             )
-            if self.monitoring
-            else None
-        )
         # HQ never refuses an event for its time: a post's clock may be wrong (docs/sync.md).
         self.ingestor = Ingestor(
             self.store,

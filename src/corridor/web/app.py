@@ -21,11 +21,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from corridor import __version__
 from corridor.config import load_settings
 from corridor.datadir import DataDir
 from corridor.errors import ConfigError, CorridorError
+from corridor.hq.monitor_start import warm_start
 from corridor.hq.monitoring import MonitorLoop
 from corridor.hq.services import HqServices, PublishLoop
 from corridor.sim.scenario import Scenario
@@ -66,6 +68,8 @@ def _lifespan(hq: HqServices | None, publish_interval: float, monitor_interval: 
             if hq is not None and hq.monitor is not None
             else None
         )
+        if ticks is not None:
+            await run_in_threadpool(warm_start, ticks.monitor)
         for background in (loop, ticks):
             if background is not None:
                 background.start()
