@@ -27,7 +27,7 @@ by vehicle and time), so it grows as n log n in the passages of the range, never
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import groupby
@@ -316,3 +316,17 @@ def _figures(measure: str, rows: Iterable[Any]) -> list[DurationFigure]:
             )
         )
     return out
+
+
+#: Days a dwell and transit page shows when it is not told which.
+DEFAULT_DAYS = 7
+
+
+def transit_days(conn: Connection, query: Mapping[str, str]) -> tuple[str, str]:
+    """The days (``from``, ``to``, YYYY-MM-DD) a request asks for; by default the last
+    :data:`DEFAULT_DAYS` days that have passages. Checked as :func:`dwell_times` checks them."""
+    newest = conn.execute(select(func.max(passages.c.day))).scalar()
+    last = _day(query.get("to") or newest or date.today().isoformat(), "to")
+    first = _day(query.get("from") or (last - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "from")
+    _days(first, last)
+    return first.isoformat(), last.isoformat()

@@ -59,6 +59,7 @@ def valid_request(name: str, hq: Hq, role: str) -> Request:
             None,
         ),
         "hq_crews": lambda: ("GET", "/hq/crews", None, None),
+        "hq_transit": lambda: ("GET", "/hq/transit?from=2021-03-01&to=2021-03-07", None, None),
         "hq_crew_add": lambda: (
             "POST",
             "/hq/crews",

@@ -7,13 +7,14 @@ and returns its result through a response model (:mod:`corridor.web.api.models`)
 
 from fastapi import APIRouter
 
-from corridor.web.api import figures, layers, passages, receipts, sync
+from corridor.web.api import figures, layers, passages, receipts, sync, transit
 
 PREFIX = "/api/v1"
 
 router = APIRouter(prefix=PREFIX)
 router.include_router(layers.router)
 router.include_router(figures.router)
+router.include_router(transit.router)
 router.include_router(passages.router)
 router.include_router(receipts.router)
 router.include_router(sync.router)

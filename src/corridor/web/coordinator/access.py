@@ -41,6 +41,7 @@ ACCESS: dict[str, str] = {
     "hq_registry": VIEWER,
     "hq_vehicle_add": ADMIN,
     "hq_device_add": ADMIN,
+    "hq_transit": VIEWER,
     "hq_posts": VIEWER,
     "hq_users": ADMIN,
     "hq_user_add": ADMIN,

@@ -22,6 +22,7 @@ from corridor.hq.convoys import list_convoys
 from corridor.hq.devices import list_devices
 from corridor.model.vocabulary import VehicleClass
 from corridor.post import auth, throttle
+from corridor.reports.transit import dwell_times, transit_days, transit_times
 from corridor.store.schema import permits, vehicles
 from corridor.web.context import Context
 from corridor.web.coordinator import access
@@ -189,6 +190,24 @@ def registry_page(request: Request, context: Context, _user: User) -> HTMLRespon
         "vehicle_classes": [c.value for c in VehicleClass],
     }
     return render(request, "registry.html", values)
+
+
+@router.get("/transit", response_class=HTMLResponse, name="hq_transit")
+def transit_page(request: Request, context: Context, _user: User) -> HTMLResponse:
+    """Dwell at each post and transit between posts, median and p90 per day, direction and
+    class; coordinators see every group, the public API only groups of enough vehicles."""
+    with context.store.read() as conn:
+        day_from, day_to = transit_days(conn, request.query_params)
+        dwell = dwell_times(conn, day_from, day_to)
+        transit = transit_times(conn, day_from, day_to)
+    values = {
+        "page": "transit",
+        "day_from": day_from,
+        "day_to": day_to,
+        "dwell": dwell,
+        "transit": transit,
+    }
+    return render(request, "transit.html", values)
 
 
 @router.get("/posts", response_class=HTMLResponse, name="hq_posts")
