@@ -31,6 +31,7 @@ def test_a_restart_keeps_what_is_still_true_and_closes_what_is_not(
     Ingestor(store, corridor, clock=lambda: NOW, on_stored=before.on_passages).ingest(
         [passage(make_entry, post_key, 1, "99 ZZ 999")]
     )
+    before.flush()
     with store.write() as conn:  # a stop HQ saw before it went down, and that has ended since
         store_changes(conn, [AlertChange(ChangeKind.OPENED, _alert(NOW - timedelta(hours=1)))])
     later = NOW + timedelta(minutes=30)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from corridor.hq.ingest import Ingestor
 from corridor.hq.live import ALERT, LiveFeed
-from corridor.hq.monitoring import HqMonitor, store_changes
+from corridor.hq.monitoring import HqMonitor, collapsed, store_changes
 from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key
 from corridor.hq.vehicles import RegisteredVehicle, register_vehicles
 from corridor.model.corridor import Corridor
@@ -90,6 +90,7 @@ def test_a_passage_by_an_unregistered_plate_is_one_stored_alert_with_its_evidenc
     again = passage(make_entry, post_key, 3, "99-zz-999")
     ingestor.ingest([known, stranger])
     ingestor.ingest([again, stranger])  # the second copy of `stranger` is a duplicate
+    monitor.flush()
     rows = alert_rows(store)
     assert [r["kind"] for r in rows] == [AlertKind.UNKNOWN_VEHICLE.value]
     row = rows[0]
@@ -100,6 +101,7 @@ def test_a_passage_by_an_unregistered_plate_is_one_stored_alert_with_its_evidenc
     assert "99" not in row["message"] and "ZZ" not in row["message"]  # no plate in an alert
     assert row["raised_at"] == "2020-12-02T10:02:00Z" and row["closed_at"] is None
     assert row["acknowledged"] == 0 and row["alert_key"].startswith("unknown_vehicle:")
+    # One change per key and batch: the first push opened it, the second updated it.
     assert [m["change"] for topic, m in published.messages if topic == ALERT] == [
         "opened",
         "updated",
@@ -122,6 +124,7 @@ def test_a_silent_post_opens_on_a_tick_and_closes_when_it_syncs(
     assert {r["subject"] for r in rows} == silent and all(r["closed_at"] is None for r in rows)
     for post in silent:
         monitor.on_sync(post, NOW + timedelta(hours=3))
+    monitor.flush()
     assert all(r["closed_at"] is not None for r in alert_rows(store))
 
 
@@ -180,6 +183,7 @@ def test_a_failing_monitor_never_fails_an_ingest(
     ingestor = Ingestor(store, corridor, clock=lambda: NOW, on_stored=monitor.on_passages)
     with caplog.at_level(logging.ERROR, logger="corridor.hq.monitoring"):
         (accepted,) = ingestor.ingest([passage(make_entry, post_key, 1, "77 XX 777")])
+        monitor.flush()
     assert not accepted.duplicate
     assert "the monitor failed on passages; the data itself is stored" in caplog.text
     assert len(alert_rows(store)) == 1  # stored before the feed failed
@@ -193,7 +197,18 @@ def test_a_registered_vehicle_closes_its_unknown_vehicle_alert(
     Ingestor(store, corridor, clock=lambda: NOW, on_stored=monitor.on_passages).ingest(
         [passage(make_entry, post_key, 1, "55 BB 555")]
     )
+    monitor.flush()
     register_vehicles(store, [RegisteredVehicle("55 BB 555", VehicleClass.TRUCK)])
     monitor.refresh_registry(NOW + timedelta(minutes=5))
     (row,) = alert_rows(store)
     assert row["closed_at"] == "2020-12-02T10:05:00Z"
+
+
+def test_one_write_per_alert_key_and_batch() -> None:
+    opened = AlertChange(ChangeKind.OPENED, _alert(NOW))
+    updated = AlertChange(ChangeKind.UPDATED, _alert(NOW, figure=2))
+    closed = AlertChange(ChangeKind.CLOSED, _alert(NOW, NOW + timedelta(hours=1), 3))
+    (only,) = collapsed([opened, updated, closed])
+    assert only.change is ChangeKind.OPENED and only.alert.closed_at is not None
+    (last,) = collapsed([updated, AlertChange(ChangeKind.UPDATED, _alert(NOW, figure=5))])
+    assert last.change is ChangeKind.UPDATED and last.alert.figures == {"minutes": 5}

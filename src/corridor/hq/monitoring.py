@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -148,6 +149,7 @@ class HqMonitor:
         self.clock = clock
         self._plans = plans
         self._lock = threading.Lock()
+        self._worker = _Worker()
         self._replayed_to: datetime | None = None
         with store.read() as conn:
             self.registry = read_registry(conn, pseudonym_key)
@@ -176,26 +178,48 @@ class HqMonitor:
         return PassageObservation.from_entry(passage.entry, registered=registered)
 
     def on_passages(self, passages: Sequence[tuple[SignedPassage, PrivateRecord | None]]) -> None:
-        """Passages ingest has just committed (new ones only, in the batch's order)."""
-        observations = sorted(
-            (self.observation(p, private) for p, private in passages),
-            key=lambda o: o.observed_at,
-        )
+        """Passages ingest has just committed (new ones only, in the batch's order): judged on
+        the monitor's own thread, so that a push is answered without waiting for its alerts."""
+        self._worker.submit(lambda: self._passages_now(passages))
+
+    def on_positions(self, fixes: Sequence[PositionFix]) -> None:
+        """Positions the intake has just committed (judged on the monitor's thread)."""
+        self._worker.submit(lambda: self._positions_now(fixes))
+
+    def on_sync(self, post_id: str, at: datetime) -> None:
+        self._worker.submit(lambda: self._sync_now(post_id, at))
+
+    def flush(self) -> None:
+        """Wait until everything handed to the monitor so far is judged and its alerts stored."""
+        self._worker.flush()
+
+    def close(self) -> None:
+        """Stop the monitor's thread, dropping what it has not judged yet: the data is stored,
+        and the next start replays it (corridor.hq.monitor_start), so a stop never waits for
+        a backlog."""
+        self._worker.close()
+
+    def _passages_now(self, passages: Sequence[tuple[SignedPassage, PrivateRecord | None]]) -> None:
         with self._guarded("passages"):
+            observations = sorted(
+                (self.observation(p, private) for p, private in passages),
+                key=lambda o: o.observed_at,
+            )
             changes = [c for obs in observations for c in self.monitor.on_passage(obs)]
             self._save(changes)
 
-    def on_positions(self, fixes: Sequence[PositionFix]) -> None:
-        """Positions the intake has just committed."""
+    def _positions_now(self, fixes: Sequence[PositionFix]) -> None:
         with self._guarded("positions"):
             self._save(self.monitor.on_positions(fixes))
 
-    def on_sync(self, post_id: str, at: datetime) -> None:
+    def _sync_now(self, post_id: str, at: datetime) -> None:
         with self._guarded("a sync"):
             self._save(self.monitor.on_sync(post_id, at))
 
     def tick(self, now: datetime | None = None) -> list[AlertChange]:
-        """Run the time-driven rules up to ``now`` (default: the clock)."""
+        """Run the time-driven rules up to ``now`` (default: the clock), after everything handed
+        to the monitor so far (an arrival still queued must not look overdue)."""
+        self.flush()
         with self._lock:
             changes = self.monitor.tick(now)
             self._save(changes)
@@ -282,7 +306,7 @@ class HqMonitor:
         if not changes:
             return
         with self.store.write() as conn:
-            written = store_changes(conn, changes)
+            written = store_changes(conn, collapsed(changes))
             rows = {
                 row.id: row
                 for row in conn.execute(
@@ -293,6 +317,62 @@ class HqMonitor:
             for row_id, change in written:
                 # The row as the workspace shows it, id included, so a page can acknowledge it.
                 self.publish(ALERT, {**alert_json(rows[row_id]), "change": change})
+
+
+def collapsed(changes: Sequence[AlertChange]) -> list[AlertChange]:
+    """One change per alert key, as it last stood: the row needs only the final state (an
+    unknown vehicle seen at every passage of a push is one write, not one a passage). A key
+    opened in the batch stays an opening, so its row is inserted."""
+    last: dict[str, AlertChange] = {}
+    for change in changes:
+        earlier = last.get(change.alert.key)
+        if earlier is not None and earlier.change is ChangeKind.OPENED:
+            change = AlertChange(ChangeKind.OPENED, change.alert)
+        last[change.alert.key] = change
+    return list(last.values())
+
+
+class _Worker:
+    """The monitor's own thread: jobs run one at a time, in the order they came. The queue is
+    bounded: if the monitor falls that far behind, ingest waits rather than memory grows."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(size)
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._closing = threading.Event()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._closing.is_set():
+            return
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="monitor-jobs", daemon=True)
+                self._thread.start()
+        self._jobs.put(job)
+
+    def flush(self) -> None:
+        if self._thread is not None:
+            self._jobs.join()
+
+    def close(self) -> None:
+        self._closing.set()
+        with self._start:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(None)
+            thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if not self._closing.is_set():
+                    job()  # each job guards itself (HqMonitor._guarded): the thread never dies
+            finally:
+                self._jobs.task_done()
 
 
 def _first(

@@ -79,6 +79,7 @@ def _lifespan(hq: HqServices | None, publish_interval: float, monitor_interval: 
             app.state.workspace.feed.close()  # end the open event streams
             if ticks is not None:
                 ticks.stop()
+                ticks.monitor.close()
             if loop is not None:
                 loop.stop()
 
