@@ -12,6 +12,8 @@ streams (an HTTP library would make the client the bottleneck), each sending Osm
 Traccar Client does, first for a bounded time at ``/bare``, then at the intake. Every intake
 answer is a committed position (the server commits before it answers 200).
 
+Position to alert: :mod:`benchmarks.bench_position_alerts` (HQ as a real process).
+
 Memory: a separate process (``--feed DB N``) feeds N positions through the intake's own decode
 and store path (:func:`corridor.hq.osmand.decode_request`, then
 :meth:`corridor.hq.positions.PositionIntake.store_batch` in batches of 500 requests, as the writer
@@ -35,6 +37,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import bench_position_alerts
 from benchmarks.bench_sync import vm_hwm_mb
 from benchmarks.common import Result
 
@@ -251,7 +254,7 @@ def memory(count: int) -> dict[str, object]:
 
 
 def run(quick: bool = False) -> list[Result]:
-    seconds = 3.0 if quick else 10.0
+    seconds = 3.0 if quick else 6.0  # keeps a full run of this module under 4 minutes
     count = 200_000 if quick else 1_000_000
     on_disk = throughput(seconds)
     # The same on tmpfs, where a commit costs no fsync: what the software itself costs.
@@ -261,6 +264,7 @@ def run(quick: bool = False) -> list[Result]:
         for level in on_disk
         for c in [level["clients"]]
     ]
+    results.append(bench_position_alerts.result(quick))
     fed = memory(count)
     marks: list[tuple[int, float]] = fed["marks"]  # type: ignore[assignment]
     first, last = marks[0][1], marks[-1][1]

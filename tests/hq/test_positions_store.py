@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from corridor.errors import ValidationError
-from corridor.hq.devices import DeviceRevokedError, revoke_device
+from corridor.hq.devices import (
+    DEVICE_TTL_SECONDS,
+    DeviceCache,
+    DeviceRevokedError,
+    revoke_device,
+)
 from corridor.hq.osmand import PositionReport
 from corridor.hq.position_retention import purge_positions
 from corridor.hq.position_writer import PositionWriter
@@ -72,7 +77,11 @@ def test_a_batch_of_requests_in_one_transaction(any_store: Store) -> None:
 
 def test_the_writer_commits_then_hands_on(any_store: Store) -> None:
     received = Received()
-    intake = PositionIntake(any_store, PSEUDONYM_KEY, clock=lambda: NOW, on_positions=received)
+    seconds = [0.0]
+    cache = DeviceCache(monotonic=lambda: seconds[0])
+    intake = PositionIntake(
+        any_store, PSEUDONYM_KEY, clock=lambda: NOW, on_positions=received, devices=cache
+    )
     writer = PositionWriter(intake)
     futures = [writer.submit([at(VEHICLE_DEVICE, 39 + i / 100)]) for i in range(50)]
     stored = [f.result(timeout=10)[0] for f in futures]
@@ -81,6 +90,7 @@ def test_the_writer_commits_then_hands_on(any_store: Store) -> None:
     assert sorted(p.id for call in received.calls for p in call) == [p.id for p in stored]
     with pytest.raises(DeviceRevokedError, match="is revoked"):
         revoke_device(any_store, VEHICLE_DEVICE, NOW)
+        seconds[0] += DEVICE_TTL_SECONDS  # the cached registry is reloaded: the revocation holds
         intake.keep([at(VEHICLE_DEVICE, 40)])
     assert len(stored_rows(any_store)) == 50
 

@@ -9,7 +9,8 @@ back by mistake. Give the replacement tracker a new id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -135,6 +136,50 @@ _BY_IDS = select(devices).where(devices.c.device_id.in_(bindparam("ids", expandi
 def lookup_devices(conn: Connection, device_ids: Iterable[str]) -> dict[str, Device]:
     """The registered devices among ``device_ids`` (one query), by id."""
     return _lookup(conn, device_ids)
+
+
+#: How long the intake may act on a cached device state: a revocation (from the CLI, another
+#: process) is honoured within this many seconds; a newly registered device at once.
+DEVICE_TTL_SECONDS = 5.0
+
+_ALL = select(devices)
+
+
+class DeviceCache:
+    """The device registry as the intake sees it, so that a batch of positions costs no query.
+
+    The whole registry (a fleet's trackers: thousands of small rows at most) is reloaded, inside
+    the caller's transaction, when it is older than ``ttl`` seconds of ``monotonic`` time. That
+    bounds how long a revoked tracker's positions are still taken. A device id the cache does not
+    hold is looked up at once, so a tracker registered a moment ago is known on its first report;
+    an unregistered one costs that one query per batch while it keeps reporting (it is rare, and
+    it raises an alert). Used by one writer thread at a time.
+    """
+
+    def __init__(
+        self, ttl: float = DEVICE_TTL_SECONDS, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self._devices: dict[str, Device] = {}
+        self._loaded_at: float | None = None
+
+    def lookup(self, conn: Connection, device_ids: Iterable[str]) -> dict[str, Device]:
+        """The registered devices among ``device_ids``, by id, at most ``ttl`` seconds old."""
+        now = self.monotonic()
+        if self._loaded_at is None or now - self._loaded_at >= self.ttl:
+            rows = conn.execute(_ALL).all()
+            self._devices = {row.device_id: _device(row._mapping) for row in rows}
+            self._loaded_at = now
+        cached = self._devices
+        missing = [i for i in set(device_ids) if i not in cached]
+        if missing:
+            cached.update(_lookup(conn, missing))
+        return {i: cached[i] for i in device_ids if i in cached}
+
+    def invalidate(self) -> None:
+        """Forget the cached registry: the next lookup reloads it."""
+        self._loaded_at = None
 
 
 def _lookup(conn: Connection, device_ids: Iterable[str]) -> dict[str, Device]:

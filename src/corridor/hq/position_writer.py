@@ -4,10 +4,15 @@ The writer takes every request that queued while it was committing the previous 
 ``max_batch``), so one commit's fsync is shared by every tracker that reported meanwhile, and no
 request waits longer than one commit for its turn: no timer, no added delay. A request is
 answered only when its future resolves, which is after its batch committed.
+
+Requests from an event loop (:meth:`PositionWriter.submit_async`, the web app's path) are
+resolved together: one ``call_soon_threadsafe`` a batch and loop wakes the loop once for the
+whole batch, where a ``concurrent.futures.Future`` per request would wake it once a request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -15,7 +20,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from corridor.errors import CorridorError
 from corridor.hq.osmand import PositionReport
 from corridor.hq.positions import PositionIntake, StoredPosition
 
@@ -39,10 +43,22 @@ class PositionWriter:
     def submit(self, reports: Sequence[PositionReport]) -> Future[list[StoredPosition]]:
         """Check ``reports`` now (raising ValidationError) and queue them for the next commit."""
         received = self.intake.check(reports)
-        job = _Job(reports, received, Future())
+        future: Future[list[StoredPosition]] = Future()
         self._start()
-        self._queue.put(job)
-        return job.future
+        self._queue.put(_Job(reports, received, future, None))
+        return future
+
+    def submit_async(
+        self, reports: Sequence[PositionReport]
+    ) -> asyncio.Future[list[StoredPosition]]:
+        """Like :meth:`submit`, from the running event loop: an asyncio future, resolved on that
+        loop once the batch is committed."""
+        received = self.intake.check(reports)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[StoredPosition]] = loop.create_future()
+        self._start()
+        self._queue.put(_Job(reports, received, future, loop))
+        return future
 
     def close(self) -> None:
         """Commit what is queued, then stop the thread."""
@@ -81,24 +97,51 @@ class PositionWriter:
 
     def _commit(self, batch: list[_Job]) -> None:
         try:
-            outcomes = self.intake.store_batch([(job.reports, job.received) for job in batch])
+            outcomes: list[list[StoredPosition] | BaseException] = list(
+                self.intake.store_batch([(job.reports, job.received) for job in batch])
+            )
         except Exception as exc:  # the database failed: every request in the batch is refused
             log.error("storing %d position requests failed: %s", len(batch), type(exc).__name__)
-            for job in batch:
-                job.future.set_exception(exc)
-            return
+            outcomes = [exc] * len(batch)
+        on_loops: dict[asyncio.AbstractEventLoop, list[tuple[_Job, _Outcome]]] = {}
         committed: list[StoredPosition] = []
         for job, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, CorridorError):
-                job.future.set_exception(outcome)
-            else:
+            if not isinstance(outcome, BaseException):
                 committed.extend(outcome)
-                job.future.set_result(outcome)
+            if job.loop is None:
+                _resolve(job.future, outcome)
+            else:
+                on_loops.setdefault(job.loop, []).append((job, outcome))
+        for loop, resolved in on_loops.items():
+            try:
+                loop.call_soon_threadsafe(_resolve_all, resolved)
+            except RuntimeError:  # that loop is closed: nobody is waiting any more
+                pass
         self.intake.hand_on(committed)
+
+
+_Outcome = list[StoredPosition] | BaseException
+_AnyFuture = Future[list[StoredPosition]] | asyncio.Future[list[StoredPosition]]
+
+
+def _resolve(future: _AnyFuture, outcome: _Outcome) -> None:
+    if future.done():  # an asyncio future whose request was cancelled (the client went away)
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+def _resolve_all(resolved: list[tuple[_Job, _Outcome]]) -> None:
+    for job, outcome in resolved:
+        _resolve(job.future, outcome)
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
     reports: Sequence[PositionReport]
     received: int
-    future: Future[list[StoredPosition]]
+    future: _AnyFuture
+    #: The event loop that waits on ``future`` (an asyncio future), or None (a thread's future).
+    loop: asyncio.AbstractEventLoop | None

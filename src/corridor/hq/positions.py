@@ -20,20 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, select
 
 from corridor.config import Settings
 from corridor.errors import CorridorError, ValidationError
-from corridor.hq.devices import Device, DeviceRevokedError, lookup_devices
+from corridor.hq.devices import Device, DeviceCache, DeviceRevokedError
 from corridor.hq.ingest import Clock, system_clock
 from corridor.hq.osmand import PositionReport
+from corridor.hq.position_rows import Row, insert_rows
 from corridor.model.events import format_time
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.monitor.alerts import AlertKind, Severity, SubjectKind
 from corridor.monitor.observations import PositionFix
-from corridor.store import queries
 from corridor.store.engine import Store
-from corridor.store.schema import alerts, positions
+from corridor.store.schema import alerts
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,11 @@ class PositionIntake:
         max_future: timedelta = DEFAULT_MAX_FUTURE,
         retention: timedelta = DEFAULT_RETENTION,
         on_positions: OnPositions | None = None,
+        devices: DeviceCache | None = None,
     ) -> None:
         self.store = store
+        #: The registry as last read: a revocation is honoured within its ttl (5 s by default).
+        self.devices = DeviceCache() if devices is None else devices
         self.pseudonym_key = pseudonym_key
         self.clock = clock
         self.max_future = max_future
@@ -154,8 +157,9 @@ class PositionIntake:
         what it stored or why it was refused. A database error refuses the whole batch."""
         outcomes: list[list[StoredPosition] | CorridorError] = []
         with self.store.write() as conn:
-            known = lookup_devices(conn, {r.device_id for reports, _ in requests for r in reports})
-            rows: list[dict[str, object]] = []
+            wanted = {r.device_id for reports, _ in requests for r in reports}
+            known = self.devices.lookup(conn, wanted)
+            rows: list[Row] = []
             for reports, received in requests:
                 revoked = [known[r.device_id] for r in reports if _revoked(known, r.device_id)]
                 if revoked:
@@ -163,8 +167,8 @@ class PositionIntake:
                     continue
                 rows.extend(self._row(r, known.get(r.device_id), received) for r in reports)
                 outcomes.append([])
-            ids = _insert(conn, rows)
-            stored = [_stored(i, row) for i, row in zip(ids, rows, strict=True)]
+            ids = insert_rows(conn, rows)
+            stored = [StoredPosition(i, *row) for i, row in zip(ids, rows, strict=True)]
             unknown: dict[str, StoredPosition] = {}
             for position in stored:
                 if position.subject_kind is None:
@@ -177,9 +181,7 @@ class PositionIntake:
                 outcomes[i] = [next(taken) for _ in reports]
         return outcomes
 
-    def _row(
-        self, report: PositionReport, device: Device | None, received: int
-    ) -> dict[str, object]:
+    def _row(self, report: PositionReport, device: Device | None, received: int) -> Row:
         kind = subject = None
         if device is not None:
             kind = device.subject_kind.value
@@ -188,20 +190,21 @@ class PositionIntake:
                 if device.subject_kind is SubjectKind.VEHICLE
                 else device.subject_id
             )
-        return {
-            "device_id": report.device_id,
-            "subject_kind": kind,
-            "subject_id": subject,
-            "fixed_at_ms": received if report.fixed_at_ms is None else report.fixed_at_ms,
-            "received_at_ms": received,
-            "lat": report.lat,
-            "lon": report.lon,
-            "speed_mps": report.speed_mps,
-            "bearing": report.bearing,
-            "altitude_m": report.altitude_m,
-            "accuracy_m": report.accuracy_m,
-            "battery_pct": report.battery_pct,
-        }
+        fixed = received if report.fixed_at_ms is None else report.fixed_at_ms
+        return (
+            report.device_id,
+            kind,
+            subject,
+            fixed,
+            received,
+            report.lat,
+            report.lon,
+            report.speed_mps,
+            report.bearing,
+            report.altitude_m,
+            report.accuracy_m,
+            report.battery_pct,
+        )
 
     def _pseudonym(self, plate: str) -> str:
         pseudonym = self._pseudonyms.get(plate)
@@ -226,32 +229,9 @@ def _revoked(known: dict[str, Device], device_id: str) -> bool:
 
 
 # Built once, run on every batch: building a statement costs more than running it.
-_LAST_ID = select(func.coalesce(func.max(positions.c.id), 0))
 _OPEN_ALERT = select(alerts.c.id).where(
     alerts.c.alert_key == bindparam("key"), alerts.c.closed_at.is_(None)
 )
-
-
-def _insert(conn: Connection, rows: list[dict[str, object]]) -> list[int]:
-    """Insert ``rows``; their ids, in order. On SQLite the ids are given (the next rowids, as
-    SQLite would choose them: the caller holds the one writer's lock) so that the driver's
-    ``executemany`` stores the batch without SQLAlchemy's per-row RETURNING machinery, which
-    costs more than the insert; PostgreSQL's sequence assigns them, returned in order."""
-    if not rows:
-        return []
-    if conn.dialect.name == "sqlite":
-        last = conn.execute(_LAST_ID).scalar_one()
-        ids = list(range(int(last) + 1, int(last) + 1 + len(rows)))
-        queries.bulk_insert(
-            conn, positions, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)]
-        )
-        return ids
-    statement = positions.insert().returning(positions.c.id, sort_by_parameter_order=True)
-    return [int(row[0]) for row in conn.execute(statement, rows)]
-
-
-def _stored(position_id: int, row: dict[str, object]) -> StoredPosition:
-    return StoredPosition(id=position_id, **row)  # type: ignore[arg-type]
 
 
 def _raise_unknown_device(

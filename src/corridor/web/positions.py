@@ -17,7 +17,6 @@ uvicorn's access log off (OsmAnd puts the coordinates in the URL).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -80,7 +79,7 @@ async def _take(
         return 400, f"body: larger than {max_body} bytes\n"
     try:
         reports = decode_request(scope["query_string"], content_type, body)
-        await asyncio.wrap_future(writer.submit(reports))
+        await writer.submit_async(reports)
     except DeviceRevokedError as exc:
         return 403, f"{exc}\n"
     except ValidationError as exc:
