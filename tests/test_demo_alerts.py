@@ -53,7 +53,7 @@ def test_every_injected_incident_is_found_and_every_alert_is_one(
     expected = expected_alerts(scenario, DAYS)
     assert {e.kind for e in expected} >= {
         "left_band", "overdue", "long_stop", "unknown_vehicle", "unknown_device",
-        "silent_post", "disruption", "crew_zone", "convoy",
+        "silent_post", "disruption", "crew_zone", "crew_zone_entry", "convoy",
     }  # fmt: skip
     missing = [e for e in expected if not any(_matches(e, row, key) for row in rows)]
     assert missing == [], "recall below 100%"

@@ -19,6 +19,7 @@ from corridor.sim.registry import ConvoyRecord, PostSync, device_id, unknown_dev
 from corridor.sim.scenario import (
     Incident,
     IncidentKind,
+    IncidentVariant,
     Scenario,
     check_scenario,
     default_scenario_path,
@@ -72,9 +73,16 @@ def metres(geometry: CorridorGeometry, fixes: list[TrackerFix]) -> tuple[np.ndar
     return geometry.projection.to_metres([f.lon for f in fixes], [f.lat for f in fixes])
 
 
-def test_one_incident_a_day_and_quiet_days(lachin: Scenario) -> None:
+def test_a_days_incidents_differ_and_quiet_days(lachin: Scenario) -> None:
+    assert {i.kind for i in lachin.incidents} == set(IncidentKind)
     days = [i.day for i in lachin.incidents]
-    assert len(days) == len(set(days)) == len(IncidentKind)
+    for day in set(days):
+        on_day = [i for i in lachin.incidents if i.day == day]
+        assert len({i.kind for i in on_day}) == len(on_day), day
+        named = [s for i in on_day for s in (i.post, i.crew, i.convoy) if s is not None]
+        assert len(set(named)) == len(named), day
+    disruption = next(i for i in lachin.incidents if i.kind is IncidentKind.DISRUPTION)
+    assert days.count(disruption.day) == 1
     assert not {0, 1, 11, 12, 13} & set(days)
 
 
@@ -183,8 +191,15 @@ def test_the_convoy_straggler_falls_behind_at_the_exit_only(
                 order = sorted(members, key=lambda p: times[p])
                 gaps = [times[b] - times[a] for a, b in zip(order, order[1:], strict=False)]
                 straggling = convoy.convoy_id.endswith(f"-{late.convoy}") and offset == late.day
+                overtaken = any(
+                    convoy.convoy_id.endswith(f"-{i.convoy}") and offset == i.day
+                    for i in lachin.incidents
+                    if i.variant is IncidentVariant.OUT_OF_ORDER
+                )
                 if straggling and kind is PassageKind.ARRIVED:
                     assert gaps[-1] >= timedelta(minutes=late.minutes or 0)
+                elif overtaken and kind is PassageKind.ARRIVED:
+                    assert order[:2] == members[1::-1]  # tests/sim/test_incident_variants.py
                 else:
                     assert order == members and max(gaps) <= timedelta(minutes=5)
 
@@ -211,8 +226,9 @@ def test_ground_truth_one_alert_per_incident(lachin: Scenario) -> None:
     # One each; a disruption stops both directions, and each direction is its own alert.
     assert per_incident == [2 if i.kind is IncidentKind.DISRUPTION else 1 for i in lachin.incidents]
     assert expected_by_kind(lachin, 14) == {
-        "convoy": 1,
-        "crew_zone": 1,
+        "convoy": 2,
+        "crew_zone": 2,
+        "crew_zone_entry": 1,
         "disruption": 2,
         "left_band": 1,
         "long_stop": 1,
@@ -226,6 +242,11 @@ def test_ground_truth_one_alert_per_incident(lachin: Scenario) -> None:
         assert e.opens_from.date() - start == timedelta(days=e.day) and e.opens_from < e.opens_until
     assert expected_by_kind(lachin, 2) == {}
     assert [e.kind for e in expected_alerts(lachin, 3)] == ["silent_post"]
+    assert sorted(e.kind for e in expected_alerts(lachin, 4)) == [
+        "crew_zone",
+        "left_band",
+        "silent_post",
+    ]
     simulation = Simulation(lachin, SEED)
     vehicle = next(e for e in expected if e.kind == "overdue")
     assert alert_subject(vehicle, simulation.pseudonym_key) != vehicle.subject
@@ -258,7 +279,7 @@ def test_bad_incident_parameters_name_the_line_and_field(tmp_path: Path) -> None
         ("    crew: CR1\n", "    crew: CR9\n"),
         ("    convoy: R1\n", "    convoy: R9\n"),
         ('    at: "20:30"\n', '    at: "12:00"\n'),
-        ("    day: 10\n", "    day: 3\n"),
+        ("    day: 10\n", "    day: 9\n"),
         ("    offset_m: 600\n", ""),
         ("buses: 5, headway_s: 120}\n  - {id: R2", "buses: 1, headway_s: 120}\n  - {id: R2"),
     ):
@@ -283,10 +304,14 @@ def test_bad_incident_parameters_name_the_line_and_field(tmp_path: Path) -> None
         ),
         (
             line("  - kind: unknown_device") + 1,
-            "incidents[8].day: day 3 already has incidents[0]: one incident a day, "
-            "so each alert has one cause",
+            "incidents[8].day: day 9 already has incidents[4]: a day's incidents need "
+            "different kinds and subjects (a disruption day no other), so each alert has one "
+            "cause",
         ),
-        (line("  - kind: crew_zone"), "incidents[6]: a crew_zone incident needs 'offset_m'"),
+        (
+            line("  - kind: crew_zone"),
+            "incidents[6]: a crew_zone leaves_zone incident needs 'offset_m'",
+        ),
         (line("{id: R1,"), "convoys[0].buses: a convoy has at least two buses"),
     }
     found = {(int(p.split(":")[1]), p.split(": ", 1)[1]) for p in problems}

@@ -26,6 +26,7 @@ from corridor.geo.band import CorridorGeometry
 from corridor.model.pseudonym import vehicle_pseudonym
 from corridor.model.vocabulary import Direction
 from corridor.sim.incidents import (
+    DETOUR_VEHICLES,
     detour_window,
     incident_trips,
     silences,
@@ -46,6 +47,7 @@ ALERT_KIND = {
     IncidentKind.SILENT_POST: "silent_post",
     IncidentKind.DISRUPTION: "disruption",
     IncidentKind.CREW_ZONE: "crew_zone",
+    IncidentKind.ENTERS_CREW_ZONE: "crew_zone_entry",
     IncidentKind.CONVOY: "convoy",
 }
 _VEHICLE_KINDS = frozenset({"left_band", "overdue", "long_stop", "unknown_vehicle"})
@@ -107,7 +109,7 @@ def _expected(scenario: Scenario, track: RouteTrack, n: int, incident: Incident)
     def alert(subject: str, subject_kind: str, start: datetime, end: datetime) -> ExpectedAlert:
         return ExpectedAlert(kind, subject, subject_kind, start, end, n, incident.day)
 
-    if incident.kind in (IncidentKind.LEAVES_BAND, IncidentKind.OVERDUE, IncidentKind.LONG_STOP):
+    if incident.kind in DETOUR_VEHICLES:
         trip = next(
             t
             for t in incident_trips(scenario, track, incident.day, day)

@@ -21,6 +21,12 @@ INSPECTION_TIME = timedelta(minutes=20)
 #: How long a tracked vehicle stands at its entry checkpoint before it passes, and at its exit
 #: checkpoint after it arrived (a queue and the paperwork; far below any long-stop threshold).
 DWELL_AT_POST = timedelta(minutes=3)
+#: When an incident that takes a time of day starts, unless the scenario gives ``at`` (UTC).
+DEFAULT_AT = time(5, 0)
+#: HQ's default grace either side of a crew's working window (the monitor's
+#: ``CrewConfig.window_grace``, which the simulator may not import): a crew working on past its
+#: window must do so for longer than this, and its alert opens once this has passed.
+CREW_WINDOW_GRACE = timedelta(minutes=15)
 
 
 def in_quiet_hours(start: timedelta, length: timedelta) -> bool:

@@ -9,25 +9,29 @@ trip of theirs can hide the incident, and their plates do not depend on the seed
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shapely.geometry import LineString, Point, Polygon
 
 from corridor.model.events import CargoLine, People
 from corridor.model.vocabulary import CargoCategory, Direction, VehicleClass
+from corridor.sim.hours import DEFAULT_AT
 from corridor.sim.itinerary import XY, Detour, DetourKind, RouteTrack, excursion_extra
-from corridor.sim.scenario import Incident, IncidentKind, Scenario
+from corridor.sim.scenario import Incident, IncidentKind, IncidentVariant, Scenario
 from corridor.sim.trips import Trip, Vehicle, convoy_id, travel_time
 
-#: When an incident that takes a time of day starts, unless the scenario gives ``at`` (UTC).
-DEFAULT_AT = time(5, 0)
 #: A stop this far from every post and end of the corridor is a stop in the corridor, not a
 #: queue at a checkpoint or a vehicle parked in town (the monitor's exemptions are 0.5 and 3 km).
 CLEAR_OF_POSTS_M = 1000.0
 CLEAR_OF_ENDS_M = 4000.0
 #: A vehicle that leaves the band goes at least this far beyond its edge, clear of crew zones.
 CLEAR_OF_ZONES_M = 200.0
-DETOUR_VEHICLES = (IncidentKind.OVERDUE, IncidentKind.LONG_STOP, IncidentKind.LEAVES_BAND)
+DETOUR_VEHICLES = (
+    IncidentKind.OVERDUE,
+    IncidentKind.LONG_STOP,
+    IncidentKind.LEAVES_BAND,
+    IncidentKind.ENTERS_CREW_ZONE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,8 @@ def detour_for(scenario: Scenario, track: RouteTrack, incident: Incident, day: d
     a, b = _entry_exit(scenario, track, day)
     after = _post_chainage(scenario, track, day, incident.post)
     minutes = timedelta(minutes=incident.minutes or 0)
+    if incident.kind is IncidentKind.ENTERS_CREW_ZONE:
+        return _into_zone(scenario, track, incident, day)
     if incident.kind is IncidentKind.OVERDUE:
         ahead = sorted(
             c
@@ -125,6 +131,21 @@ def detour_for(scenario: Scenario, track: RouteTrack, incident: Incident, day: d
                 return Detour(DetourKind.EXCURSION, spot, extra, offset_m=reach, side=side)
         spot += 250.0
     raise ValueError("no place for the vehicle to leave the band")
+
+
+def _into_zone(scenario: Scenario, track: RouteTrack, incident: Incident, day: date) -> Detour:
+    """From the road point nearest the crew zone's middle, straight to that middle and back:
+    deep inside the zone (a strip beside the road), far inside the band."""
+    crew = next(c for c in scenario.crews if c.id == incident.crew)
+    middle = Polygon([track.to_metres(*p) for p in crew.zone]).representative_point()
+    cx, cy = float(middle.x), float(middle.y)
+    here = track.chainage(day, (cx, cy))
+    x, y = track.point(day, here)
+    nx, ny = track.normal(day, here)
+    side = 1 if nx * (cx - x) + ny * (cy - y) >= 0 else -1
+    reach = Point(x, y).distance(middle)
+    extra = excursion_extra(reach, speed_mps(scenario))
+    return Detour(DetourKind.EXCURSION, here, extra, offset_m=reach, side=side)
 
 
 def incident_trips(scenario: Scenario, track: RouteTrack, offset: int, day: date) -> list[Trip]:
@@ -163,17 +184,22 @@ def arrival(scenario: Scenario, trip: Trip) -> datetime:
 
 
 def straggling(scenario: Scenario, trips: list[Trip], offset: int, day: date) -> list[Trip]:
-    """The last bus of a convoy incident's convoy falls ``minutes`` behind on the road."""
+    """A convoy incident's convoy on the road: its last bus falls ``minutes`` behind
+    (``falls_behind``), or its first bus crawls one and a half headways, so the second overtakes
+    it and reaches the exit first, close enough that no gap is too wide (``out_of_order``)."""
     for incident in scenario.incidents:
         if incident.kind is not IncidentKind.CONVOY or incident.day != offset:
             continue
         spec = next(c for c in scenario.convoys if c.id == incident.convoy)
         members = [n for n, t in enumerate(trips) if t.convoy == convoy_id(day, spec)]
-        if members:
-            last = members[-1]
-            extra = timedelta(minutes=incident.minutes or 0)
-            # crawls from the start: the gap opens on the road, so only the exit post sees it
-            trips[last] = replace(trips[last], detour=Detour(DetourKind.SLOW, -1.0, extra))
+        if len(members) < 2:
+            continue
+        if incident.variant is IncidentVariant.OUT_OF_ORDER:
+            which, extra = members[0], timedelta(seconds=1.5 * spec.headway_s)
+        else:
+            which, extra = members[-1], timedelta(minutes=incident.minutes or 0)
+        # crawls from the start: the change opens on the road, so only the exit post sees it
+        trips[which] = replace(trips[which], detour=Detour(DetourKind.SLOW, -1.0, extra))
     return trips
 
 

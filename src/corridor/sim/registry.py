@@ -17,10 +17,10 @@ from shapely.geometry import Point, Polygon
 
 from corridor.model.corridor import LonLat
 from corridor.model.vocabulary import Direction
-from corridor.sim.hours import SYNC_INTERVAL
+from corridor.sim.hours import CREW_WINDOW_GRACE, SYNC_INTERVAL
 from corridor.sim.incidents import Window, entry_point, speed_mps, starts
 from corridor.sim.itinerary import RouteTrack
-from corridor.sim.scenario import CrewSpec, Incident, IncidentKind, Scenario
+from corridor.sim.scenario import CrewSpec, Incident, IncidentKind, IncidentVariant, Scenario
 from corridor.sim.tracking import Path, PathBuilder
 
 #: How far a crew at work wanders from the middle of its zone (metres): it stays well inside.
@@ -103,7 +103,11 @@ def _crew_incident(scenario: Scenario, crew: CrewSpec, offset: int) -> Incident 
 
 
 def crew_outing(crew: CrewSpec, incident: Incident, day: date) -> tuple[datetime, datetime]:
-    """When a crew's incident takes it out of its zone, and when it is back."""
+    """When a crew's incident takes it out of its zone, and when it is back; for an
+    ``outside_window`` incident, when it is out of hours (past HQ's grace) until it stops."""
+    if incident.variant is IncidentVariant.OUTSIDE_WINDOW:
+        end = datetime.combine(day, crew.window[1], UTC)
+        return end + CREW_WINDOW_GRACE, end + timedelta(minutes=incident.minutes or 0)
     begin = starts(incident, day) if incident.at else _middle(crew, day)
     return begin, begin + timedelta(minutes=incident.minutes or 0)
 
@@ -115,7 +119,7 @@ def _middle(crew: CrewSpec, day: date) -> datetime:
 
 def crew_path(scenario: Scenario, track: RouteTrack, crew: CrewSpec, offset: int) -> Path:
     """A crew at work in its zone for its window (a small square walk round its middle), and
-    the walk out and back of a ``crew_zone`` incident."""
+    the walk out and back of a ``crew_zone`` incident, or its work on past the window's end."""
     day = scenario.traffic.start_date + timedelta(days=offset)
     zone = Polygon([track.to_metres(*p) for p in crew.zone])
     centre = zone.representative_point()
@@ -125,6 +129,9 @@ def crew_path(scenario: Scenario, track: RouteTrack, crew: CrewSpec, offset: int
     path = PathBuilder(a + interval, cx, cy)
     incident = _crew_incident(scenario, crew, offset)
     out_at = crew_outing(crew, incident, day) if incident else None
+    if incident is not None and incident.variant is IncidentVariant.OUTSIDE_WINDOW:
+        assert out_at is not None
+        b, out_at = out_at[1].timestamp(), None  # the same walk, only for longer
     corner = 0
     while path.now < b - 3 * interval:
         if out_at is not None and path.now >= out_at[0].timestamp():

@@ -22,8 +22,9 @@ from corridor.errors import ScenarioError
 from corridor.geo.band import CorridorGeometry
 from corridor.model.corridor import Corridor, LonLat, Place, Post
 from corridor.model.vocabulary import Direction, VehicleClass
+from corridor.sim.incident_kinds import IncidentKind, IncidentVariant, default_variant
 from corridor.sim.scenario_checks import check_sections, route_corridor
-from corridor.sim.scenario_schema import CorridorIn, IncidentKind, Sections, validate_sections
+from corridor.sim.scenario_schema import CorridorIn, Sections, validate_sections
 from corridor.sim.scenario_yaml import YamlDocument, read_yaml
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "CrewSpec",
     "Incident",
     "IncidentKind",
+    "IncidentVariant",
     "Scenario",
     "TrafficParameters",
     "check_scenario",
@@ -99,6 +101,8 @@ class Incident:
     of an overdue vehicle or the length of a long stop; ``offset_m`` is how far from the route a
     vehicle that leaves the band goes, or a crew beyond its zone's edge. ``at`` is the time of
     day (UTC) it starts, where the kind takes one; ``crew`` and ``convoy`` name its subject.
+    ``variant`` says how a crew_zone or convoy incident goes wrong (loading fills in the kind's
+    first variant when the file gives none; other kinds have none).
     """
 
     kind: IncidentKind
@@ -111,6 +115,7 @@ class Incident:
     at: time | None = None
     crew: str | None = None
     convoy: str | None = None
+    variant: IncidentVariant | None = None
     note: str = ""
 
 
@@ -162,6 +167,10 @@ def _analyse(path: str | Path) -> Scenario:
     return _build(sections, document)
 
 
+def _variant(kind: IncidentKind, given: str | None) -> IncidentVariant | None:
+    return IncidentVariant(given) if given is not None else default_variant(kind)
+
+
 def _build(s: Sections, document: YamlDocument) -> Scenario:
     # Only reached with no problems, so every section is complete and valid.
     c = CorridorIn.model_validate(s.corridor)
@@ -192,7 +201,9 @@ def _build(s: Sections, document: YamlDocument) -> Scenario:
     return Scenario(
         corridor=corridor,
         traffic=TrafficParameters(**s.traffic),
-        incidents=tuple(Incident(**dict(i)) for _, i in s.incidents),
+        incidents=tuple(
+            Incident(**{**dict(i), "variant": _variant(i.kind, i.variant)}) for _, i in s.incidents
+        ),
         returnees_reported=s.returnees_reported,
         source_path=document.name,
         convoys=tuple(ConvoySpec(**dict(c)) for _, c in s.convoys),

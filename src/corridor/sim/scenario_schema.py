@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -20,23 +19,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from corridor.model.corridor import PostKind
 from corridor.model.vocabulary import Direction, VehicleClass
+from corridor.sim.incident_kinds import IncidentKind
 from corridor.sim.scenario_yaml import Loc, Problem
 
 LonLatIn = tuple[float, float]
-
-
-class IncidentKind(StrEnum):
-    """Incidents a scenario can inject so that monitoring has something to find."""
-
-    DISRUPTION = "disruption"
-    LEAVES_BAND = "leaves_band"
-    OVERDUE = "overdue"
-    LONG_STOP = "long_stop"
-    UNREGISTERED_VEHICLE = "unregistered_vehicle"
-    SILENT_POST = "silent_post"
-    CREW_ZONE = "crew_zone"
-    CONVOY = "convoy"
-    UNKNOWN_DEVICE = "unknown_device"
 
 
 #: Classes whose vehicles carry a tracker unless the scenario says otherwise.
@@ -118,6 +104,8 @@ class IncidentIn(_In):
     at: time | None = None
     crew: str | None = None
     convoy: str | None = None
+    # a string here, so a wrong one is reported with the kind's own variants (the rules stage)
+    variant: str | None = None
     note: str = ""
 
 
