@@ -14,7 +14,15 @@ from pathlib import Path
 
 from benchmarks.common import Result, machine
 
-MODULES = ["bench_ingest", "bench_demo", "bench_log", "bench_audit", "bench_sync", "bench_geofence"]
+MODULES = [
+    "bench_ingest",
+    "bench_demo",
+    "bench_log",
+    "bench_audit",
+    "bench_sync",
+    "bench_geofence",
+    "bench_positions",
+]
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
