@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import uvicorn
@@ -38,11 +39,24 @@ def require_chromium() -> Path:
 
 
 @contextmanager
-def served(app: FastAPI, name: str = "uvicorn-test") -> Iterator[str]:
+def served(
+    app: FastAPI | Callable[..., Awaitable[None]],
+    name: str = "uvicorn-test",
+    *,
+    lifespan: Literal["on", "off"] = "off",
+    access_log: bool = True,
+) -> Iterator[str]:
     """``app`` served on a free port of 127.0.0.1 in a thread; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan=lifespan,
+            access_log=access_log,
+        )
     )
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()

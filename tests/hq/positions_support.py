@@ -3,16 +3,13 @@ that tests move, and the intake app served by uvicorn on a real socket."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from corridor.hq.devices import register_device
@@ -23,7 +20,7 @@ from corridor.model.vocabulary import VehicleClass
 from corridor.store.engine import Store, open_store, sqlite_url
 from corridor.store.schema import alerts, crews, positions
 from corridor.web.positions import create_positions_app
-from tests.processes import free_port
+from tests.browser import served
 
 PSEUDONYM_KEY = b"\x11" * 32
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -96,27 +93,11 @@ def intake(store: Store, clock: Clock, received: Received) -> PositionIntake:
     return PositionIntake(store, PSEUDONYM_KEY, clock=clock, on_positions=received)
 
 
-@contextmanager
-def serve_intake(intake: PositionIntake, **options: int) -> Iterator[str]:
+def serve_intake(intake: PositionIntake, **options: int) -> AbstractContextManager[str]:
     """The intake app over ``intake`` served by uvicorn (lifespan on, access log off) in a
     thread on a free port; yields its base URL."""
-    port = free_port()
     app = create_positions_app(PositionWriter(intake), **options)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="intake-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return served(app, "intake-test", lifespan="on", access_log=False)
 
 
 @pytest.fixture
