@@ -9,7 +9,6 @@ window's end, instead of waiting for the wall clock.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
@@ -116,11 +115,11 @@ class DemoMonitor:
             ),
             key=lambda o: o.observed_at,
         )
-        syncs = sorted((s.post_id, s.at) for s in day.syncs)
+        syncs = sorted(((s.post_id, s.at) for s in day.syncs), key=lambda s: s[1])
         self.hq.replay(
             passages,
             self._fixes(day),
-            sorted(syncs, key=lambda s: s[1]),
+            syncs,
             until=day.end,
             step=STEP,
         )
@@ -154,4 +153,4 @@ def alerts_by_kind(store: Store) -> dict[str, int]:
             .where(alerts.c.alert_key.is_not(None))
             .group_by(alerts.c.kind)
         ).all()
-    return dict(sorted(Counter({str(kind): int(n) for kind, n in rows}).items()))
+    return {str(kind): int(n) for kind, n in sorted(rows)}
