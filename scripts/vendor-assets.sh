@@ -25,8 +25,9 @@ else
 fi
 
 modules="$work/node_modules"
-rm -rf "$vendor/leaflet" "$vendor/chartjs" "$vendor/jsqr"
-mkdir -p "$vendor/leaflet/images" "$vendor/chartjs" "$vendor/jsqr"
+rm -rf "$vendor/leaflet" "$vendor/chartjs" "$vendor/jsqr" "$vendor/leaflet-draw" "$vendor/fonts"
+mkdir -p "$vendor/leaflet/images" "$vendor/chartjs" "$vendor/jsqr" "$vendor/leaflet-draw/images" \
+    "$vendor/fonts"
 
 cp "$modules/leaflet/dist/leaflet.js" "$modules/leaflet/dist/leaflet.css" "$vendor/leaflet/"
 cp "$modules/leaflet/dist/images/"*.png "$vendor/leaflet/images/"
@@ -39,10 +40,36 @@ cp "$modules/chart.js/LICENSE.md" "$vendor/chartjs/LICENSE.md"
 cp "$modules/jsqr/dist/jsQR.js" "$vendor/jsqr/"
 cp "$modules/jsqr/LICENSE" "$vendor/jsqr/LICENSE"
 
+# The coordinator draws crews' zones with Leaflet.draw.
+cp "$modules/leaflet-draw/dist/leaflet.draw.js" "$modules/leaflet-draw/dist/leaflet.draw.css" \
+    "$vendor/leaflet-draw/"
+cp "$modules/leaflet-draw/dist/images/"*.png "$vendor/leaflet-draw/images/"
+# The npm package ships no licence file: its package.json says MIT, and the source's header names
+# the copyright holders, so both are recorded beside the copy.
+{
+    echo "Leaflet.draw is released under the MIT licence (package.json of the npm package):"
+    echo "https://github.com/Leaflet/Leaflet.draw/blob/master/MIT-LICENSE.md"
+    echo
+    head -n 7 "$modules/leaflet-draw/dist/leaflet.draw-src.js"
+} > "$vendor/leaflet-draw/LICENSE"
+
+# Bulletins and their PDFs use DejaVu Sans: it covers Latin (Azerbaijani's letters included),
+# Cyrillic and Armenian in one family, so a page mixing the posts' two names never falls back.
+for face in DejaVuSans DejaVuSans-Bold; do
+    cp "$modules/dejavu-fonts-ttf/ttf/$face.ttf" "$vendor/fonts/"
+done
+cp "$modules/dejavu-fonts-ttf/LICENSE" "$vendor/fonts/LICENSE"
+
+# axe-core runs only in the accessibility tests, so it lives with them, not in the package.
+tests_vendor="$root/tests/vendor/axe-core"
+rm -rf "$tests_vendor"
+mkdir -p "$tests_vendor"
+cp "$modules/axe-core/axe.min.js" "$modules/axe-core/LICENSE" "$tests_vendor/"
+
 # Record what was vendored, so a reviewer can check it against the registry.
 {
     echo "Vendored by scripts/vendor-assets.sh from the npm registry; do not edit by hand."
-    for pkg in leaflet chart.js jsqr; do
+    for pkg in leaflet chart.js jsqr leaflet-draw dejavu-fonts-ttf axe-core; do
         node -e "const p=require('$modules/$pkg/package.json');console.log(p.name+' '+p.version+' ('+p.license+')')"
     done
 } > "$vendor/VERSIONS.txt"
