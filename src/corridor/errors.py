@@ -15,6 +15,7 @@ Each boundary (the CLI, the web app) catches ``CorridorError`` once and shows ``
     │   └── EntryTooLargeError
     ├── SignatureError              401  a signature does not verify, or its key is not valid
     ├── ConflictError               409  same event id, different content
+    ├── BadRequestError             400  a query parameter is malformed (bbox, datetime, language)
     ├── NotFoundError               404  no such entry, tile or receipt
     ├── PayloadTooLargeError        413  a batch with too many events or bytes
     ├── ScenarioError               422  a scenario file is missing or wrong (with locations)
@@ -84,6 +85,13 @@ class ConflictError(CorridorError):
     """An event id is already stored with different content; nothing was overwritten."""
 
     status_code = 409
+
+
+class BadRequestError(CorridorError):
+    """A request's parameter cannot be read (a malformed ``bbox`` or ``datetime``, an unknown
+    language); the message names the parameter and says what it accepts."""
+
+    status_code = 400
 
 
 class NotFoundError(CorridorError):

@@ -32,7 +32,7 @@ from corridor.hq.monitoring import MonitorLoop
 from corridor.hq.services import HqServices, PublishLoop
 from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
-from corridor.web import api, coordinator, log, pages
+from corridor.web import api, coordinator, log, ogc, pages
 from corridor.web.context import WebContext
 from corridor.web.security import SecurityHeaders
 
@@ -127,6 +127,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(log.router)
     app.include_router(pages.router)
+    app.include_router(ogc.router)
     coordinator.mount(app, workspace or coordinator.workspace_for(hq))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
