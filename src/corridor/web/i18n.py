@@ -25,6 +25,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
@@ -186,10 +187,9 @@ def templates(lang: str) -> Jinja2Templates:
 
 
 def switch_url(request: Request, lang: str) -> str:
-    """This page's address in ``lang`` (the other query parameters kept)."""
-    query = {key: value for key, value in request.query_params.items() if key != "lang"}
-    query["lang"] = lang
-    return str(request.url.replace_query_params(**query))
+    """This page's address in ``lang``, relative (``?lang=ru``, other query parameters kept)."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return "?" + urlencode([*query, ("lang", lang)])
 
 
 def root_of(request: Request) -> str:

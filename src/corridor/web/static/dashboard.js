@@ -9,8 +9,15 @@
 (function () {
   const body = document.body;
   const API = body.dataset.api || "api/v1";
-  const numbers = new Intl.NumberFormat("en-US");
-  const tonnes = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+  const LANG = document.documentElement.lang || "en";
+  const numbers = new Intl.NumberFormat(LANG);
+  const tonnes = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
+  // The page's words, translated on the server (pages/dashboard.py, script_messages).
+  const MESSAGES = JSON.parse(document.getElementById("messages").textContent);
+
+  function t(key, values) {
+    return MESSAGES[key].replace(/\{(\w+)\}/g, (_m, name) => String(values[name]));
+  }
 
   // One colour per vehicle class / cargo category, in vocabulary order (docs/data-model.md).
   const PALETTE = ["#2f6f9f", "#e07b39", "#3f9b5f", "#c0392b", "#8e6cb8", "#8c6d3f", "#d4a017"];
@@ -70,8 +77,8 @@
     if (summary.first_day) {
       const range = summary.first_day === summary.last_day
         ? summary.first_day
-        : summary.first_day + " to " + summary.last_day;
-      document.getElementById("period").textContent = "Data: " + range + ".";
+        : t("day_range", { first: summary.first_day, last: summary.last_day });
+      document.getElementById("period").textContent = t("data_range", { range: range });
     }
     markReady("tiles");
   }
@@ -81,20 +88,25 @@
   function postPopup(props) {
     const box = element("div");
     box.appendChild(element("div", "popup-title", props.label));
-    box.appendChild(element("div", null, props.id + ", " + words(props.kind) + " post"));
+    const kind = props.kind === "checkpoint" ? t("checkpoint", {}) : t("observation", {});
+    box.appendChild(element("div", null, t("post_of_kind", { id: props.id, kind: kind })));
     box.appendChild(
-      element("div", null, "chainage " + tonnes.format(props.chainage_m / 1000) + " km")
+      element("div", null, t("chainage", { km: tonnes.format(props.chainage_m / 1000) }))
     );
-    if (!props.in_band) box.appendChild(element("div", null, "outside the band"));
+    if (!props.in_band) box.appendChild(element("div", null, t("outside_band", {})));
     return box;
   }
 
   function routePopup(props) {
     const box = element("div");
-    box.appendChild(element("div", "popup-title", "Route, version " + props.route_version));
-    const until = props.effective_to ? " until " + props.effective_to : "";
-    box.appendChild(element("div", null, "in force from " + props.effective_from + until));
-    box.appendChild(element("div", null, tonnes.format(props.length_m / 1000) + " km"));
+    box.appendChild(
+      element("div", "popup-title", t("route_version", { version: props.route_version }))
+    );
+    const period = props.effective_to
+      ? t("in_force_until", { from: props.effective_from, to: props.effective_to })
+      : t("in_force_from", { from: props.effective_from });
+    box.appendChild(element("div", null, period));
+    box.appendChild(element("div", null, t("length_km", { km: tonnes.format(props.length_m / 1000) })));
     if (props.description) box.appendChild(element("p", null, props.description));
     return box;
   }
@@ -102,7 +114,7 @@
   function bandPopup(props) {
     const box = element("div");
     box.appendChild(element("div", "popup-title", props.corridor_label));
-    box.appendChild(element("div", null, "band " + props.width_m / 1000 + " km wide"));
+    box.appendChild(element("div", null, t("band_width", { km: tonnes.format(props.width_m / 1000) })));
     return box;
   }
 
@@ -141,10 +153,10 @@
     }).addTo(map);
     map.fitBounds(band.getBounds(), { padding: [12, 12] });
     L.control.scale({ imperial: false }).addTo(map);
-    document.getElementById("map-caption").textContent =
-      "Band, route centreline (version " + routeVersion(layers) + ", in force on " + layers.at +
-      ") and posts; checkpoints in red, observation posts in orange. No background map: " +
-      "this page works offline.";
+    document.getElementById("map-caption").textContent = t("map_caption", {
+      version: routeVersion(layers),
+      day: layers.at,
+    });
     markReady("map");
   }
 
@@ -171,7 +183,7 @@
     directions.forEach((direction) => {
       classes.forEach((vehicleClass, n) => {
         datasets.push({
-          label: vehicleClass + " (" + direction + ")",
+          label: t("class_direction", { class: vehicleClass, direction: t(direction, {}) }),
           vehicleClass: vehicleClass,
           data: counts.days.map((d) => d.passed[direction][vehicleClass]),
           backgroundColor: PALETTE[n % PALETTE.length] + (direction === "inbound" ? "" : "99"),
@@ -185,7 +197,7 @@
       options: Object.assign({}, chartOptions, {
         scales: {
           x: { stacked: true },
-          y: { stacked: true, beginAtZero: true, title: { display: true, text: "vehicles" } },
+          y: { stacked: true, beginAtZero: true, title: { display: true, text: t("vehicles", {}) } },
         },
         plugins: {
           legend: {
@@ -221,7 +233,7 @@
         labels: returnees.days.map((d) => d.day),
         datasets: [
           {
-            label: "returnees, cumulative",
+            label: t("returnees_cumulative", {}),
             data: returnees.days.map((d) => d.cumulative),
             borderColor: "#3f9b5f",
             backgroundColor: "#3f9b5f33",
@@ -231,7 +243,7 @@
         ],
       },
       options: Object.assign({}, chartOptions, {
-        scales: { y: { beginAtZero: true, title: { display: true, text: "people" } } },
+        scales: { y: { beginAtZero: true, title: { display: true, text: t("people", {}) } } },
       }),
     });
   }
@@ -244,7 +256,7 @@
         labels: categories.map(words),
         datasets: [
           {
-            label: "tonnes",
+            label: t("tonnes", {}),
             data: categories.map((c) => cargo.by_category_tonnes[c]),
             backgroundColor: categories.map((_, n) => PALETTE[n % PALETTE.length]),
           },
@@ -252,7 +264,7 @@
       },
       options: Object.assign({}, chartOptions, {
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, title: { display: true, text: "tonnes" } } },
+        scales: { y: { beginAtZero: true, title: { display: true, text: t("tonnes", {}) } } },
       }),
     });
   }
@@ -297,7 +309,7 @@
   async function start() {
     Chart.defaults.font.family = getComputedStyle(body).fontFamily;
     document.getElementById("more-passages").addEventListener("click", () => {
-      loadPassages().catch((error) => showError("Could not load passages: " + error.message));
+      loadPassages().catch((error) => showError(t("load_error", { detail: error.message })));
     });
     const [summary, layers, counts, returnees, cargo] = await Promise.all([
       getJSON("summary"),
@@ -317,7 +329,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     start().catch((error) => {
-      showError("Could not load the dashboard's data: " + error.message);
+      showError(t("load_error", { detail: error.message }));
       console.error(error);
     });
   });
