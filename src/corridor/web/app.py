@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from corridor import __version__
 from corridor.config import load_settings
@@ -34,6 +35,7 @@ from corridor.sim.scenario import Scenario
 from corridor.store.engine import Store
 from corridor.web import api, coordinator, log, ogc, pages
 from corridor.web.context import WebContext
+from corridor.web.pages import errors as page_errors
 from corridor.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -48,7 +50,20 @@ async def _corridor_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CorridorError)
     if coordinator.is_page(request):  # the workspace's pages answer a page, its API JSON
         return coordinator.error_response(request, exc)
+    if page_errors.wants_page(request):  # a public page answers a page, in the reader's language
+        return page_errors.corridor_error_page(request, exc)
     return _error(exc.status_code, type(exc).__name__, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no such route, method not allowed) in the same shapes."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = page_errors.not_found_message(request)
+        if page_errors.wants_page(request):
+            return page_errors.error_page(request, 404, message)
+        return _error(404, "NotFoundError", message)
+    return _error(exc.status_code, "HTTPError", str(exc.detail))
 
 
 async def _request_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -123,6 +138,7 @@ def create_app(
     app.state.context = WebContext(store, scenario, simulated, log_dir, hq)
     app.add_exception_handler(CorridorError, _corridor_error)
     app.add_exception_handler(RequestValidationError, _request_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(log.router)

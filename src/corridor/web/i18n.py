@@ -83,16 +83,28 @@ def _check(lang: str) -> str:
 
 
 def requested_language(request: Request) -> str | None:
-    """The language asked for by ``?lang=`` (checked), if any."""
+    """The language asked for by ``?lang=`` (checked), if any. An unknown one is a 400 in the
+    language the reader would otherwise get."""
     asked = request.query_params.get("lang")
-    return None if asked is None else _check(asked)
+    if asked is None or asked in LANGUAGES:
+        return asked
+    loc = localizer(_remembered_or_accepted(request))
+    raise BadRequestError(
+        loc.gettext(
+            "lang: unknown language %(asked)s; this site offers %(offered)s",
+            asked=repr(asked),
+            offered=", ".join(f"{code} ({name})" for code, name in LANGUAGES.items()),
+        )
+    )
 
 
 def language_of(request: Request) -> str:
     """The reader's language: ``?lang=``, the cookie, ``Accept-Language``, English."""
     asked = requested_language(request)
-    if asked is not None:
-        return asked
+    return asked if asked is not None else _remembered_or_accepted(request)
+
+
+def _remembered_or_accepted(request: Request) -> str:
     remembered = request.cookies.get(COOKIE)
     if remembered in LANGUAGES:
         return str(remembered)
@@ -206,9 +218,11 @@ def render(
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> HTMLResponse:
-    """``template`` in the reader's language. A ``?lang=`` choice is remembered in a cookie."""
-    lang = language_of(request)
+    """``template`` in the reader's language (or ``lang``). A ``?lang=`` choice is remembered in
+    a cookie."""
+    lang = language_of(request) if lang is None else _check(lang)
     web = request.app.state.context
     page_context = {
         "corridor_label": web.corridor.label,
@@ -225,6 +239,6 @@ def render(
     )
     response.headers.setdefault("content-language", lang)
     response.headers.append("vary", "accept-language, cookie")
-    if requested_language(request) is not None:
+    if request.query_params.get("lang") == lang:
         response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
     return response
