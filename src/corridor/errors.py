@@ -21,6 +21,7 @@ Each boundary (the CLI, the web app) catches ``CorridorError`` once and shows ``
     ├── ScenarioError               422  a scenario file is missing or wrong (with locations)
     ├── ConfigError                 400  a setting or data directory is unusable
     ├── LogUnavailableError         502  a remote log or HQ cannot be reached (names the URL)
+    ├── UnavailableError            503  a part this node needs is missing (says what to install)
     └── VerificationError           422  a log, proof, note or checkpoint does not verify
 """
 
@@ -127,6 +128,13 @@ class LogUnavailableError(CorridorError):
     """A log or HQ could not be read at all (network error, server error); names the URL."""
 
     status_code = 502
+
+
+class UnavailableError(CorridorError):
+    """This node lacks a part the request needs (a system library, say); the message says what
+    to install. Other requests are unaffected."""
+
+    status_code = 503
 
 
 class VerificationError(CorridorError):
