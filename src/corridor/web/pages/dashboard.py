@@ -6,6 +6,8 @@ so one catalog serves the page and its script."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -13,6 +15,7 @@ from corridor.store import queries
 from corridor.web.api import PREFIX
 from corridor.web.context import Context, Reader
 from corridor.web.i18n import Localizer, language_of, localizer, render
+from corridor.web.labels import labels
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,8 +45,6 @@ def script_messages(loc: Localizer) -> dict[str, str]:
         "people": _("people"),
         "tonnes": _("tonnes"),
         "returnees_cumulative": _("returnees, cumulative"),
-        "inbound": _("inbound"),
-        "outbound": _("outbound"),
         "class_direction": _("{class} ({direction})"),
         "load_error": _("Some figures could not be loaded: {detail}"),
     }
@@ -53,6 +54,7 @@ def script_messages(loc: Localizer) -> dict[str, str]:
 def dashboard(request: Request, context: Context, conn: Reader) -> HTMLResponse:
     corridor = context.corridor
     state = queries.published_state(conn)
+    loc = localizer(language_of(request))
     return render(
         request,
         "dashboard.html",
@@ -64,6 +66,7 @@ def dashboard(request: Request, context: Context, conn: Reader) -> HTMLResponse:
             "log_vkey": queries.get_meta(conn, "log_vkey"),
             "log_size": None if state is None else state[0],
             "log_url": str(request.base_url) + "log/",
-            "messages": script_messages(localizer(language_of(request))),
+            "messages": script_messages(loc),
+            "labels": asdict(labels(loc)),
         },
     )

@@ -55,8 +55,12 @@
     return node;
   }
 
-  function words(code) {
-    return String(code).replace(/_/g, " ");
+  // The log's codes (turned_back, humanitarian_other, ...) in the reader's language
+  // (web/labels.py); a code without a label (a newer log) shows as the code.
+  const LABELS = JSON.parse(document.getElementById("labels").textContent);
+
+  function label(vocabulary, code) {
+    return (LABELS[vocabulary] || {})[code] || String(code);
   }
 
   // -- headline figures ------------------------------------------------------------------------
@@ -183,7 +187,10 @@
     directions.forEach((direction) => {
       classes.forEach((vehicleClass, n) => {
         datasets.push({
-          label: t("class_direction", { class: vehicleClass, direction: t(direction, {}) }),
+          label: t("class_direction", {
+            class: label("vehicle_classes", vehicleClass),
+            direction: label("directions", direction),
+          }),
           vehicleClass: vehicleClass,
           data: counts.days.map((d) => d.passed[direction][vehicleClass]),
           backgroundColor: PALETTE[n % PALETTE.length] + (direction === "inbound" ? "" : "99"),
@@ -206,7 +213,9 @@
               filter: (item, data) => data.datasets[item.datasetIndex].stack === "inbound",
               generateLabels: (c) =>
                 Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
-                  Object.assign(item, { text: c.data.datasets[item.datasetIndex].vehicleClass })
+                  Object.assign(item, {
+                    text: label("vehicle_classes", c.data.datasets[item.datasetIndex].vehicleClass),
+                  })
                 ),
             },
             onClick: (_event, item, legend) => {
@@ -253,7 +262,7 @@
     return new Chart(document.getElementById("chart-cargo"), {
       type: "bar",
       data: {
-        labels: categories.map(words),
+        labels: categories.map((c) => label("cargo", c)),
         datasets: [
           {
             label: t("tonnes", {}),
@@ -280,13 +289,13 @@
       [p.log_index, "num"],
       [p.observed_at.replace("T", " ").replace("Z", ""), null],
       [p.post, null],
-      [words(p.kind), null],
-      [p.direction, null],
-      [p.vehicle_class, null],
+      [label("kinds", p.kind), null],
+      [label("directions", p.direction), null],
+      [label("vehicle_classes", p.vehicle_class), null],
       [p.vehicle.slice(0, 12) + "…", "mono"],
       [numbers.format(people), "num"],
       [numbers.format(p.cargo_kg), "num"],
-      [p.reason ? words(p.reason) : "", null],
+      [p.reason ? label("reasons", p.reason) : "", null],
       [p.convoy || "", null],
     ];
     cells.forEach(([text, className]) => row.appendChild(element("td", className, text)));
