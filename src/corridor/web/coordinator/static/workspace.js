@@ -155,23 +155,37 @@
     }
   }
 
+  /* The corridor's band, route and posts in force on the day `at` (YYYY-MM-DD; HQ's default
+   * day without it), as one layer group; `band` is the band's own layer, for fitting the view. */
+  async function corridorLayers(at) {
+    const query = at ? "?at=" + encodeURIComponent(at) : "";
+    const layers = await getJSON("/api/v1/corridor" + query);
+    const of = (name) => ({ type: "FeatureCollection", features: layers.features.filter((f) => f.properties.layer === name) });
+    const group = L.featureGroup();
+    const band = L.geoJSON(of("band"), { style: { color: "#1f5f99", weight: 1, fillOpacity: 0.12 } }).addTo(group);
+    L.geoJSON(of("route"), { style: { color: "#1f5f99", weight: 2, dashArray: "4 4" } }).addTo(group);
+    L.geoJSON(of("post"), {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: "#222", fillColor: "#fff", fillOpacity: 1 })
+        .bindTooltip(f.properties.name || f.properties.id),
+    }).addTo(group);
+    return { group: group, band: band, day: layers.at };
+  }
+
+  /* Every crew's stored zone, each with a tooltip naming its crew. */
+  async function zoneLayers() {
+    const zones = await getJSON("/hq/api/zones");
+    return L.geoJSON(zones, { style: { color: "#b35900", weight: 2, fillOpacity: 0.15 } })
+      .eachLayer((layer) => layer.bindTooltip(layer.feature.properties.crew_id + ": " + layer.feature.properties.name));
+  }
+
   async function drawMap() {
     const element = document.getElementById("map");
     if (!element || typeof L === "undefined") return;
     map = L.map("map", { zoomSnap: 0.25, keyboard: true });
-    const layers = await getJSON("/api/v1/corridor");
-    const of = (name) => ({ type: "FeatureCollection", features: layers.features.filter((f) => f.properties.layer === name) });
-    const band = L.geoJSON(of("band"), { style: { color: "#1f5f99", weight: 1, fillOpacity: 0.12 } }).addTo(map);
-    L.geoJSON(of("route"), { style: { color: "#1f5f99", weight: 2, dashArray: "4 4" } }).addTo(map);
-    L.geoJSON(of("post"), {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: "#222", fillColor: "#fff", fillOpacity: 1 })
-        .bindTooltip(f.properties.name || f.properties.id),
-    }).addTo(map);
-    const zones = await getJSON("/hq/api/zones");
-    L.geoJSON(zones, { style: { color: "#b35900", weight: 2, fillOpacity: 0.15 } })
-      .eachLayer((layer) => layer.bindTooltip(layer.feature.properties.crew_id + ": " + layer.feature.properties.name))
-      .addTo(map);
-    map.fitBounds(band.getBounds(), { padding: [10, 10] });
+    const corridor = await corridorLayers();
+    corridor.group.addTo(map);
+    (await zoneLayers()).addTo(map);
+    map.fitBounds(corridor.band.getBounds(), { padding: [10, 10] });
     L.control.scale({ imperial: false }).addTo(map);
     element.dataset.ready = "true";
     if (element.dataset.positions === "true") {
@@ -207,6 +221,9 @@
       body.dataset.live = "reconnecting";
     });
   }
+
+  /* What other pages' scripts share (zone-draw.js); `maps` holds their maps by element id. */
+  window.CorridorWorkspace = { getJSON: getJSON, announce: announce, corridorLayers: corridorLayers, zoneLayers: zoneLayers, maps: {} };
 
   document.addEventListener("DOMContentLoaded", () => {
     enhanceAckForms();
