@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Dialect, Table, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from corridor.model.events import PublicEntry
+from corridor.store import counters
 from corridor.store.schema import (
     alerts,
     cargo_lines,
@@ -231,7 +232,8 @@ def existing_passages(conn: Connection, event_ids: Iterable[str]) -> dict[str, t
 
 
 def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPassage]) -> None:
-    """Insert public rows, cargo lines and private records for passages at consecutive indices.
+    """Insert public rows, cargo lines and private records for passages at consecutive indices,
+    and add them to the daily counters.
 
     Rows are tuples in the tables' column order (see :func:`insert_rows`)."""
     public_rows: list[tuple[Any, ...]] = []
@@ -274,6 +276,8 @@ def insert_passages(conn: Connection, first_index: int, items: Sequence[StoredPa
     insert_rows(conn, passages, public_rows)
     insert_rows(conn, cargo_lines, cargo_rows)
     insert_rows(conn, private_records, private_rows)
+    # In the same transaction: the daily counters never disagree with the passages they count.
+    counters.add_batch(conn, public_rows, cargo_rows)
 
 
 def count_passages(conn: Connection) -> int:

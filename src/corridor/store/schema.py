@@ -91,6 +91,64 @@ cargo_lines = Table(
 )
 Index("ix_cargo_day", cargo_lines.c.day, cargo_lines.c.category)
 
+#: Counters kept up to date in the ingest transaction (store/counters.py), so the dashboard,
+#: bulletins and daily files read a few rows a day instead of aggregating every passage. Each is
+#: exactly a GROUP BY over ``passages`` or ``cargo_lines`` (tests/reports/test_daily_counters.py).
+#: ``daily_flow``: every event by day, post, kind, direction and class, with its people and kg
+#: (reports/daily.py: the bulletins' and open data's rows, read a day or a post at a time).
+daily_flow = Table(
+    "daily_flow",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("post", String(16), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("direction", String(16), primary_key=True),
+    Column("vehicle_class", String(16), primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    Column("residents", BigInteger, nullable=False),
+    Column("returnees", BigInteger, nullable=False),
+    Column("crew", BigInteger, nullable=False),
+    Column("other", BigInteger, nullable=False),
+    Column("cargo_kg", BigInteger, nullable=False),
+)
+
+#: The same summed over posts, kind first: the dashboard's figures (reports/summary.py) span
+#: every day, and this is a tenth of ``daily_flow``'s rows with ``kind = 'passed'`` one range.
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("direction", String(16), primary_key=True),
+    Column("vehicle_class", String(16), primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    Column("residents", BigInteger, nullable=False),
+    Column("returnees", BigInteger, nullable=False),
+    Column("crew", BigInteger, nullable=False),
+    Column("other", BigInteger, nullable=False),
+    Column("cargo_kg", BigInteger, nullable=False),
+)
+
+#: Cargo lines' kg by the event's kind, day and the line's category.
+daily_cargo = Table(
+    "daily_cargo",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("kg", BigInteger, nullable=False),
+)
+
+#: Events that carry a reason code (denials, turn-backs) by kind, day and reason.
+daily_reasons = Table(
+    "daily_reasons",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("reason", String(32), primary_key=True),
+    Column("events", BigInteger, nullable=False),
+)
+
 #: Personal data. Deleting a row (and so its salt) erases the person: the public entry's
 #: commitment then reveals nothing (crypto-shredding).
 private_records = Table(
