@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from corridor.cli import (
     audit,
+    data,
     convoys,
     crews,
     demo,
@@ -40,6 +41,7 @@ for group in (
     serve,
     scenario,
     audit,
+    data,
     hq,
     keys,
     devices,
