@@ -1,7 +1,11 @@
-"""(being written)"""
+"""OGC API - Features at ``/ogc/`` (Part 1: Core, GeoJSON, HTML and OpenAPI 3.0 classes).
 
-from __future__ import annotations
+The corridor's layers as collections GDAL's OAPIF driver and QGIS read as they are; see
+docs/ogc.md. Modules: ``routes`` (the endpoints), ``params`` (``f``, ``limit``, ``offset``,
+``bbox``, ``datetime``), ``documents`` (the JSON bodies), ``catalog`` (titles), ``openapi``
+(the ``service-desc``); the features come from :mod:`corridor.reports.features`.
+"""
 
-from fastapi import APIRouter
+from corridor.web.ogc.routes import router
 
-router = APIRouter(include_in_schema=False)
+__all__ = ["router"]
