@@ -61,3 +61,12 @@ def live_server(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1, in a thread; yields its base URL."""
     with served(app) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def forget_language(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that asks for ``?lang=`` leaves a cookie in the shared client; the next test must
+    start with the reader's default language again."""
+    yield
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies.clear()
