@@ -22,6 +22,7 @@ MODULES = [
     "bench_sync",
     "bench_geofence",
     "bench_positions",
+    "bench_public",
 ]
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
