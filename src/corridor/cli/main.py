@@ -14,9 +14,9 @@ from rich.markup import escape
 
 from corridor.cli import (
     audit,
-    data,
     convoys,
     crews,
+    data,
     demo,
     devices,
     hq,
