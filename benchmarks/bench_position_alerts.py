@@ -81,13 +81,13 @@ def _left_band_alerts(db: sqlite3.Connection) -> int:
 
 def measure(vehicles: int = VEHICLES) -> dict[str, float]:
     """Median and p99 (ms) of the position-to-alert latency over ``vehicles`` vehicles."""
-    from benchmarks.bench_positions import _free_port, _wait_port
+    from benchmarks.common import free_port, wait_port
     from corridor.monitor.config import LeftBandConfig
 
     fixes = LeftBandConfig().open_after_fixes
     with tempfile.TemporaryDirectory() as tmp:
         db_path, on_route, beside = _prepare(Path(tmp) / "hq", vehicles)
-        port, intake_port = _free_port(), _free_port()
+        port, intake_port = free_port(), free_port()
         env = {**os.environ, "CORRIDOR_POSITIONS_PORT": str(intake_port)}
         server = subprocess.Popen(
             [sys.executable, "-m", "corridor", "serve", "--role", "hq"]
@@ -100,7 +100,7 @@ def measure(vehicles: int = VEHICLES) -> dict[str, float]:
         )
         latencies: list[float] = []
         try:
-            _wait_port(intake_port, server, timeout=60)
+            wait_port(intake_port, server, timeout=60)
             db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None)
             base = f"http://127.0.0.1:{intake_port}/"
             with httpx.Client() as client:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from benchmarks import bench_position_alerts
 from benchmarks.bench_sync import vm_hwm_mb
-from benchmarks.common import Result
+from benchmarks.common import Result, free_port, wait_port
 
 DEVICES = 100
 #: Concurrent keep-alive clients: a few, then as many as a large fleet keeps open at once.
@@ -146,30 +146,6 @@ async def _load(port: int, path: str, seconds: float, clients: int) -> tuple[flo
     return sum(counts) / elapsed, p99
 
 
-def _wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early ({process.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not open in {timeout} s")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def throughput(seconds: float, where: str | None = None) -> list[dict[str, float]]:
     """For each of CLIENT_LEVELS: the bare endpoint, then the intake, in one server process,
     its SQLite file in ``where`` (default: the system's temporary directory, on disk)."""
@@ -177,14 +153,14 @@ def throughput(seconds: float, where: str | None = None) -> list[dict[str, float
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         db = Path(tmp) / "hq.db"
         _prepare(db)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.bench_positions", "--serve", str(db), str(port)],
             cwd=REPO,
             start_new_session=True,
         )
         try:
-            _wait_port(port, server)
+            wait_port(port, server)
             for clients in CLIENT_LEVELS:
                 asyncio.run(_load(port, "/bare", 1.0, clients))  # warm up both paths
                 asyncio.run(_load(port, "/", 1.0, clients))

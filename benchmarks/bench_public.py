@@ -52,7 +52,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Result, run_measured
+from benchmarks.common import Result, free_port, run_measured, wait_port
 
 REPO = Path(__file__).resolve().parents[1]
 DAYS = 1095
@@ -223,35 +223,11 @@ def serve(directory: Path, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early ({process.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not open in {timeout} s")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def measure_pages(directory: Path, paths: list[str]) -> dict[str, dict[str, Any]]:
     """For each path: status, first answer's ms, then median and p90 ms of REQUESTS more."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.bench_public", "--serve", str(directory), str(port)],
         cwd=REPO,
@@ -259,7 +235,7 @@ def measure_pages(directory: Path, paths: list[str]) -> dict[str, dict[str, Any]
     )
     measured: dict[str, dict[str, Any]] = {}
     try:
-        _wait_port(port, server)
+        wait_port(port, server, timeout=60)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
             for path in paths:
                 started = time.perf_counter()

@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import bench_ingest
-from benchmarks.common import Result, run_measured
+from benchmarks.common import Result, free_port, run_measured
 from corridor.hq.ingest import Ingestor
 from corridor.hq.provision import init_hq
 from corridor.hq.registry import ROLE_ADMIN, ROLE_POST, register_key
@@ -73,15 +73,6 @@ def bare_ingest(submissions: list[Submission], corridor: Corridor) -> None:
         store.dispose()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def postgres_database() -> Iterator[str | None]:
     """A fresh PostgreSQL database for the run (dropped after), or None if none is reachable."""
@@ -118,7 +109,7 @@ def sync_run(
     _, store, keys = init_hq(hq_dir, scenario, database_url=database_url)
     register_key(store, "lachin", keys.admin, POST, ROLE_POST, POST_KEY.public_key, START)
     store.dispose()
-    port = _free_port()
+    port = free_port()
     init_post(post_dir, POST, f"http://127.0.0.1:{port}", scenario, key=POST_KEY)
     node = PostNode.open(post_dir)
     for i in range(0, len(submissions), 10_000):

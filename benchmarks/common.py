@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import IO
 
 
 @dataclass
@@ -67,11 +70,10 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 
 def run_measured(
-    command: list[str], *, cwd: str | None = None, stderr: object = None
+    command: list[str], *, cwd: str | None = None, stderr: int | IO[bytes] | None = None
 ) -> tuple[float, float, bytes]:
     """Run ``command``; return (wall seconds, its peak RSS in MB, its stdout)."""
     import json
-    import subprocess
     import sys
     import tempfile
 
@@ -80,7 +82,7 @@ def run_measured(
         done = subprocess.run(
             [sys.executable, "-c", _LAUNCHER, report.name, *command],
             stdout=subprocess.PIPE,
-            stderr=stderr if stderr is not None else subprocess.DEVNULL,  # type: ignore[arg-type]
+            stderr=stderr if stderr is not None else subprocess.DEVNULL,
             cwd=cwd,
             check=False,
         )
@@ -89,3 +91,25 @@ def run_measured(
     if done.returncode != 0:
         raise RuntimeError(f"{command} exited with {done.returncode}")
     return seconds, measured["peak_kb"] / 1024, done.stdout
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now (for a server the benchmark starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Wait until ``process`` listens on ``port``; fail at once if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early ({process.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open in {timeout} s")
